@@ -1,0 +1,25 @@
+"""The per-request context every resolver receives."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from starlette.requests import Request
+
+from app.db import SessionMaker
+from app.loaders import Loaders, build_loaders
+from models.base import utcnow
+
+
+@dataclass
+class Context:
+    # Writes open their own transaction from `sessionmaker`; reads go through `loaders`,
+    # whose batches use autocommit sessions. No session lives here: sibling fields
+    # resolve concurrently and an AsyncSession must not be shared between tasks.
+    sessionmaker: SessionMaker
+    read_sessionmaker: SessionMaker
+    request: Request | None = None
+    now: datetime = field(default_factory=utcnow)
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = build_loaders(self.read_sessionmaker, self.now)

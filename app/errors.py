@@ -1,0 +1,40 @@
+"""Errors a client can cause, each with a stable `extensions.code`.
+
+Anything raised that is not a `UserError` is a bug: it is logged with an error id
+and reaches the client only as "Internal server error" (see resolvers/schema.py).
+"""
+
+from typing import ClassVar
+
+
+class UserError(Exception):
+    code: ClassVar[str] = "BAD_USER_INPUT"
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.extensions: dict[str, object] = {"code": self.code, **details}
+
+
+class BadUserInput(UserError):
+    """An argument is malformed or out of range; `argument` names it."""
+
+    def __init__(self, argument: str, message: str) -> None:
+        super().__init__(f"Invalid `{argument}`: {message}", argument=argument)
+
+
+class NotFound(UserError):
+    code = "NOT_FOUND"
+
+
+def check_text(value: str | None, argument: str, max_length: int = 200) -> str | None:
+    """A string argument as given; BAD_USER_INPUT when too long or holding a NUL byte.
+
+    PostgreSQL rejects NUL in text while SQLite stores it: refusing it here keeps
+    both backends answering the same way.
+    """
+    if value is not None:
+        if "\x00" in value:
+            raise BadUserInput(argument, "must not contain NUL characters")
+        if len(value) > max_length:
+            raise BadUserInput(argument, f"must be at most {max_length} characters")
+    return value

@@ -1,0 +1,94 @@
+"""Per-request DataLoaders: every relation and per-article computed field is batched here."""
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Any, TypeVar
+
+from sqlmodel import col, select
+from strawberry.dataloader import DataLoader
+
+from app.db import SessionMaker
+from app.listing import CountKey, PageKey, load_article_counts, load_article_pages
+from app.popularity import ViewsKey, load_views
+from app.related import RelatedKey, load_related
+from models import Article, ArticleTag, Author, Category, Tag
+
+Row = TypeVar("Row", Article, Author, Category, Tag)
+V = TypeVar("V")
+
+
+async def load_rows_by_id(
+    model: type[Row], keys: Sequence[int], sessionmaker: SessionMaker
+) -> list[Row | None]:
+    """Rows of `model` by primary key, None where missing."""
+    async with sessionmaker() as session:
+        rows = (await session.exec(select(model).where(col(model.id).in_(keys)))).all()
+    found = {row.id: row for row in rows}
+    return [found.get(key) for key in keys]
+
+
+async def load_rows_by_slug(
+    model: type[Row], keys: Sequence[str], sessionmaker: SessionMaker
+) -> list[Row | None]:
+    """Rows of `model` by slug, None where missing."""
+    async with sessionmaker() as session:
+        rows = (await session.exec(select(model).where(col(model.slug).in_(keys)))).all()
+    found = {row.slug: row for row in rows}
+    return [found.get(key) for key in keys]
+
+
+async def load_tags_by_article_id(
+    keys: Sequence[int], sessionmaker: SessionMaker
+) -> list[list[Tag]]:
+    """Each article's tags, by name."""
+    stmt = (
+        select(ArticleTag.article_id, Tag)
+        .join(Tag, col(Tag.id) == ArticleTag.tag_id)
+        .where(col(ArticleTag.article_id).in_(keys))
+        .order_by(col(Tag.name), col(Tag.id))
+    )
+    async with sessionmaker() as session:
+        rows = (await session.exec(stmt)).all()
+    tags: defaultdict[int, list[Tag]] = defaultdict(list)
+    for article_id, tag in rows:
+        tags[article_id].append(tag)
+    return [tags[key] for key in keys]
+
+
+@dataclass
+class Loaders:
+    article_by_id: DataLoader[int, Article | None]
+    article_by_slug: DataLoader[str, Article | None]
+    author_by_id: DataLoader[int, Author | None]
+    author_by_slug: DataLoader[str, Author | None]
+    category_by_id: DataLoader[int, Category | None]
+    tag_by_id: DataLoader[int, Tag | None]
+    tags_by_article_id: DataLoader[int, list[Tag]]
+    article_page: DataLoader[PageKey, list[Article]]
+    article_count: DataLoader[CountKey, int]
+    views: DataLoader[ViewsKey, int]
+    related: DataLoader[RelatedKey, list[Article]]
+
+
+def build_loaders(sessionmaker: SessionMaker, now: datetime) -> Loaders:
+    """Fresh loaders for one request; their caches live and die with it."""
+
+    def batched(fn: Callable[..., Awaitable[list[V]]], *args: Any, **extra: Any) -> Any:
+        return DataLoader(load_fn=partial(fn, *args, sessionmaker=sessionmaker, **extra))
+
+    return Loaders(
+        article_by_id=batched(load_rows_by_id, Article),
+        article_by_slug=batched(load_rows_by_slug, Article),
+        author_by_id=batched(load_rows_by_id, Author),
+        author_by_slug=batched(load_rows_by_slug, Author),
+        category_by_id=batched(load_rows_by_id, Category),
+        tag_by_id=batched(load_rows_by_id, Tag),
+        tags_by_article_id=batched(load_tags_by_article_id),
+        article_page=batched(load_article_pages),
+        article_count=batched(load_article_counts),
+        views=batched(load_views, now=now),
+        related=batched(load_related),
+    )

@@ -1,0 +1,76 @@
+"""The ASGI application: routes, lifespan and the GraphQL endpoint."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, TypedDict
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+
+from app.context import Context
+from app.db import SessionMaker, make_engine, make_read_sessionmaker, make_sessionmaker
+from app.migrations import check_schema_current
+from app.settings import Settings, get_settings
+from resolvers.schema import schema
+
+
+class State(TypedDict):
+    engine: AsyncEngine
+    sessionmaker: SessionMaker
+    read_sessionmaker: SessionMaker
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    async def get_context(self, request: Any, response: Any) -> Context:
+        state = request.state
+        return Context(
+            sessionmaker=state.sessionmaker,
+            read_sessionmaker=state.read_sessionmaker,
+            request=request,
+        )
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+
+async def health(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def home(request: Request) -> Response:
+    return RedirectResponse("/graphql")
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """The Newsgate ASGI app for `settings` (from the environment when omitted)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[State]:
+        engine = make_engine(settings)
+        try:
+            await check_schema_current(engine)
+            yield {
+                "engine": engine,
+                "sessionmaker": make_sessionmaker(engine),
+                "read_sessionmaker": make_read_sessionmaker(engine),
+            }
+        finally:
+            await engine.dispose()
+
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    graphql = GraphQLApp(schema, graphql_ide="graphiql" if settings.env == "development" else None)
+    routes = [
+        Route("/", home),
+        Route("/healthz", health),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)

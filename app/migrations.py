@@ -1,0 +1,37 @@
+"""Alembic from code: the head revision, and the start-up check that the database is at it."""
+
+from pathlib import Path
+
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SchemaOutOfDate(RuntimeError):
+    pass
+
+
+def alembic_config() -> Config:
+    """The project's Alembic configuration, from pyproject.toml."""
+    return Config(toml_file=str(ROOT / "pyproject.toml"))
+
+
+def _current_revisions(connection: Connection) -> set[str]:
+    return set(MigrationContext.configure(connection).get_current_heads())
+
+
+async def check_schema_current(engine: AsyncEngine) -> None:
+    """Refuse to serve a database whose schema differs from the code's migrations."""
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    async with engine.connect() as connection:
+        current = await connection.run_sync(_current_revisions)
+    if current != heads:
+        found = ", ".join(sorted(current)) or "no schema"
+        raise SchemaOutOfDate(
+            f"The database is at {found}; this code needs {', '.join(sorted(heads))}. "
+            "Run `make migrate` (alembic upgrade head) first."
+        )

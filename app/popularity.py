@@ -1,0 +1,104 @@
+"""View windows: rolling sums of the hourly buckets, and the most viewed articles in a window."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+from sqlalchemy import case, func
+from sqlmodel import col, select
+
+from app.db import SessionMaker
+from models import Article, ArticleStatus, ArticleViewBucket, Category, bucket_start
+
+
+class Window(Enum):
+    DAY = "DAY"
+    WEEK = "WEEK"
+    MONTH = "MONTH"
+    ALL_TIME = "ALL_TIME"
+
+
+_SPANS = {
+    Window.DAY: timedelta(days=1),
+    Window.WEEK: timedelta(days=7),
+    Window.MONTH: timedelta(days=30),
+}
+
+
+def window_start(window: Window, now: datetime) -> datetime | None:
+    """The first bucket of a rolling window ending now (None for all time).
+
+    The current, partial hour counts as one of the window's hours, so DAY is
+    this hour and the 23 before it.
+    """
+    span = _SPANS.get(window)
+    return None if span is None else bucket_start(now) - span + timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class ViewsKey:
+    """Views of an article in a bounded window (all-time views are on the article row)."""
+
+    article_id: int
+    window: Window
+
+
+async def load_views(
+    keys: Sequence[ViewsKey], sessionmaker: SessionMaker, now: datetime
+) -> list[int]:
+    """Views of each article in each window: one statement for all windows of the batch."""
+    windows = sorted({key.window for key in keys}, key=lambda window: _SPANS[window])
+    starts = [window_start(window, now) for window in windows]
+    sums = [
+        func.sum(
+            case((col(ArticleViewBucket.hour) >= start, col(ArticleViewBucket.views)), else_=0)
+        )
+        for start in starts
+    ]
+    stmt = (
+        select(col(ArticleViewBucket.article_id), *sums)
+        .where(col(ArticleViewBucket.article_id).in_({key.article_id for key in keys}))
+        .where(col(ArticleViewBucket.hour) >= min(starts))
+        .group_by(col(ArticleViewBucket.article_id))
+    )
+    async with sessionmaker() as session:
+        rows = (await session.exec(stmt)).all()
+    found = {
+        ViewsKey(article_id, window): int(views or 0)
+        for article_id, *counts in rows
+        for window, views in zip(windows, counts, strict=True)
+    }
+    return [found.get(key, 0) for key in keys]
+
+
+async def most_viewed(
+    sessionmaker: SessionMaker,
+    window: Window,
+    now: datetime,
+    first: int,
+    category_slug: str | None = None,
+    language: str | None = None,
+) -> list[tuple[Article, int]]:
+    """The `first` published articles with the most views in the window, most viewed first."""
+    conditions = [col(Article.status) == ArticleStatus.PUBLISHED]
+    if category_slug is not None:
+        category_id = select(Category.id).where(Category.slug == category_slug).scalar_subquery()
+        conditions.append(col(Article.category_id) == category_id)
+    if language is not None:
+        conditions.append(col(Article.language) == language)
+    since = window_start(window, now)
+    if since is None:
+        views = col(Article.view_count)
+        stmt = select(Article, views).where(*conditions)
+    else:
+        views = func.sum(ArticleViewBucket.views)
+        stmt = (
+            select(Article, views)
+            .join(ArticleViewBucket, col(ArticleViewBucket.article_id) == Article.id)
+            .where(col(ArticleViewBucket.hour) >= since, *conditions)
+            .group_by(col(Article.id))
+        )
+    stmt = stmt.order_by(views.desc(), col(Article.id).desc()).limit(first)
+    async with sessionmaker() as session:
+        return [(article, int(count)) for article, count in (await session.exec(stmt)).all()]

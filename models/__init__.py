@@ -1,0 +1,18 @@
+"""The SQLModel tables. Importing this package registers every table on the metadata."""
+
+from models.article import Article, ArticleStatus, ArticleTag, reading_time_minutes
+from models.author import Author
+from models.taxonomy import Category, Tag
+from models.views import ArticleViewBucket, bucket_start
+
+__all__ = [
+    "Article",
+    "ArticleStatus",
+    "ArticleTag",
+    "ArticleViewBucket",
+    "Author",
+    "Category",
+    "Tag",
+    "bucket_start",
+    "reading_time_minutes",
+]

@@ -1,0 +1,49 @@
+"""Root fields for authors."""
+
+import strawberry
+from sqlalchemy import func, tuple_
+from sqlmodel import col, select
+
+from app.context import Context
+from app.errors import BadUserInput, check_text
+from app.listing import check_first, pack_cursor, unpack_cursor
+from models import Author as AuthorRow
+from resolvers.types.author import Author, AuthorConnection, AuthorEdge
+from resolvers.types.pagination import PageInfo
+
+Info = strawberry.Info[Context, None]
+
+
+async def author(info: Info, slug: str) -> Author | None:
+    """An author by slug; null when there is none."""
+    row = await info.context.loaders.author_by_slug.load(check_text(slug, "slug") or "")
+    return Author.from_model(row) if row else None
+
+
+async def authors(info: Info, first: int = 20, after: str | None = None) -> AuthorConnection:
+    """All authors by name."""
+    check_first(first)
+    stmt = select(AuthorRow).order_by(col(AuthorRow.name), col(AuthorRow.id)).limit(first + 1)
+    if after is not None:
+        match unpack_cursor(after):
+            case [str(name), int(pk)] if 0 <= pk < 2**31 and "\x00" not in name:
+                stmt = stmt.where(tuple_(col(AuthorRow.name), col(AuthorRow.id)) > (name, pk))
+            case _:
+                raise BadUserInput("after", "not a cursor returned by this API")
+    async with info.context.read_sessionmaker() as session:
+        rows = (await session.exec(stmt)).all()
+        total = (await session.exec(select(func.count()).select_from(AuthorRow))).one()
+    edges = [
+        AuthorEdge(cursor=pack_cursor(row.name, row.id or 0), node=Author.from_model(row))
+        for row in rows[:first]
+    ]
+    return AuthorConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=len(rows) > first,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total,
+    )

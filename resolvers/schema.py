@@ -1,0 +1,90 @@
+"""The GraphQL schema: root fields assembled from the modules beside this one."""
+
+import logging
+import uuid
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types import ExecutionContext
+
+from app.errors import UserError
+from resolvers import articles as article_fields
+from resolvers import authors as author_fields
+from resolvers import nodes as node_fields
+from resolvers import popularity as popularity_fields
+from resolvers import taxonomy as taxonomy_fields
+from resolvers.types.article import Article
+from resolvers.types.author import Author, AuthorConnection
+from resolvers.types.category import Category
+from resolvers.types.node import Node
+from resolvers.types.pagination import ArticleConnection
+from resolvers.types.popular_article import PopularArticle
+from resolvers.types.tag import Tag
+
+logger = logging.getLogger("newsgate.errors")
+
+
+@strawberry.type
+class Query:
+    article: Article | None = strawberry.field(resolver=article_fields.article)
+    articles: ArticleConnection = strawberry.field(resolver=article_fields.articles)
+    latest_news: list[Article] = strawberry.field(resolver=article_fields.latest_news)
+    popular_articles: list[PopularArticle] = strawberry.field(
+        resolver=popularity_fields.popular_articles
+    )
+    author: Author | None = strawberry.field(resolver=author_fields.author)
+    authors: AuthorConnection = strawberry.field(resolver=author_fields.authors)
+    categories: list[Category] = strawberry.field(resolver=taxonomy_fields.categories)
+    tags: list[Tag] = strawberry.field(resolver=taxonomy_fields.tags)
+    node: Node | None = strawberry.field(resolver=node_fields.node)
+    nodes: list[Node | None] = strawberry.field(resolver=node_fields.nodes)
+
+
+@strawberry.type
+class Mutation:
+    record_view: popularity_fields.RecordViewPayload = strawberry.field(
+        resolver=popularity_fields.record_view
+    )
+
+
+class NewsgateSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Give every error a stable `extensions.code`; mask and log the unexpected ones.
+
+        Strawberry calls this before the response is built, with the list that
+        becomes the response's `errors`, so replacing items here is what masks them.
+        """
+        for index, error in enumerate(errors):
+            original = error.original_error
+            if isinstance(original, UserError):
+                continue
+            if original is None and error.path is None and execution_context is not None:
+                error.extensions = {
+                    **(error.extensions or {}),
+                    "code": _client_code(execution_context),
+                }
+                continue
+            error_id = uuid.uuid4().hex
+            logger.error(
+                "error %s at %s: %s", error_id, error.path, error.message, exc_info=original
+            )
+            errors[index] = GraphQLError(
+                "Internal server error",
+                nodes=error.nodes,
+                path=error.path,
+                extensions={"code": "INTERNAL_SERVER_ERROR", "errorId": error_id},
+            )
+
+
+def _client_code(execution_context: ExecutionContext) -> str:
+    """The Apollo-style code of an error that the document or its variables caused."""
+    if execution_context.graphql_document is None:
+        return "GRAPHQL_PARSE_FAILED"
+    if execution_context.result is None:
+        return "GRAPHQL_VALIDATION_FAILED"
+    return "BAD_USER_INPUT"  # variables that do not fit their declared types
+
+
+schema = NewsgateSchema(query=Query, mutation=Mutation, types=[Category, Tag])

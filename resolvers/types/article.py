@@ -1,0 +1,93 @@
+from datetime import datetime
+from typing import Self
+
+import strawberry
+
+import models
+from app import popularity
+from app.context import Context
+from app.listing import check_first
+from app.related import RelatedKey
+from resolvers.types.author import Author
+from resolvers.types.category import Category
+from resolvers.types.node import Node, encode_id
+from resolvers.types.tag import Tag
+
+Window = strawberry.enum(
+    popularity.Window,
+    description="A rolling window of view counts: the last 24 hours, 7 days, 30 days, or ever.",
+)
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type
+class Article(Node):
+    slug: str
+    title: str
+    summary: str
+    body: str = strawberry.field(description="Markdown.")
+    language: str = strawberry.field(description="BCP-47 language code, e.g. `en` or `id`.")
+    published_at: datetime | None
+    updated_at: datetime
+    reading_time_minutes: int
+    view_count: int = strawberry.field(description="Views of all time.")
+    pk: strawberry.Private[int]
+    author_id: strawberry.Private[int]
+    category_id: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, row: models.Article) -> Self:
+        assert row.id is not None
+        return cls(
+            id=encode_id("Article", row.id),
+            slug=row.slug,
+            title=row.title,
+            summary=row.summary,
+            body=row.body,
+            language=row.language,
+            published_at=row.published_at,
+            updated_at=row.updated_at,
+            reading_time_minutes=row.reading_time_minutes,
+            view_count=row.view_count,
+            pk=row.id,
+            author_id=row.author_id,
+            category_id=row.category_id,
+        )
+
+    @classmethod
+    def if_visible(cls, row: models.Article | None) -> Self | None:
+        """The article as the caller may see it: published only, else None."""
+        if row is None or row.status != models.ArticleStatus.PUBLISHED:
+            return None
+        return cls.from_model(row)
+
+    @strawberry.field
+    async def author(self, info: Info) -> Author | None:
+        row = await info.context.loaders.author_by_id.load(self.author_id)
+        return Author.from_model(row) if row else None
+
+    @strawberry.field
+    async def category(self, info: Info) -> Category | None:
+        row = await info.context.loaders.category_by_id.load(self.category_id)
+        return Category.from_model(row) if row else None
+
+    @strawberry.field
+    async def tags(self, info: Info) -> list[Tag]:
+        rows = await info.context.loaders.tags_by_article_id.load(self.pk)
+        return [Tag.from_model(row) for row in rows]
+
+    @strawberry.field(description="Views in a rolling window.")
+    async def views(self, info: Info, window: Window) -> int:
+        if window is popularity.Window.ALL_TIME:
+            return self.view_count
+        return await info.context.loaders.views.load(popularity.ViewsKey(self.pk, window))
+
+    @strawberry.field(
+        description="Other published articles readers of this one may want: "
+        "most shared tags first, then same category, then newest."
+    )
+    async def related(self, info: Info, first: int = 5) -> list["Article"]:
+        check_first(first)
+        rows = await info.context.loaders.related.load(RelatedKey(self.pk, self.category_id, first))
+        return [Article.from_model(row) for row in rows]

@@ -1,0 +1,44 @@
+from typing import Self
+
+import strawberry
+
+import models
+from app.listing import Scope
+from resolvers.types.node import Node, encode_id
+from resolvers.types.pagination import PageInfo, scoped_articles
+
+
+@strawberry.type
+class Author(Node):
+    slug: str
+    name: str
+    bio: str
+    avatar_url: str | None
+    pk: strawberry.Private[int]
+
+    articles = scoped_articles(Scope.AUTHOR)
+
+    @classmethod
+    def from_model(cls, row: models.Author) -> Self:
+        assert row.id is not None
+        return cls(
+            id=encode_id("Author", row.id),
+            slug=row.slug,
+            name=row.name,
+            bio=row.bio,
+            avatar_url=row.avatar_url,
+            pk=row.id,
+        )
+
+
+@strawberry.type
+class AuthorEdge:
+    cursor: str
+    node: Author
+
+
+@strawberry.type
+class AuthorConnection:
+    edges: list[AuthorEdge]
+    page_info: PageInfo
+    total_count: int

@@ -1,0 +1,37 @@
+"""The Relay `Node` interface and its opaque global IDs ("Article:42", base64-encoded)."""
+
+import base64
+import binascii
+
+import strawberry
+
+from app.errors import BadUserInput
+
+
+@strawberry.interface(description="An object with a globally unique ID, for client caches.")
+class Node:
+    id: strawberry.ID
+
+
+def encode_id(type_name: str, pk: int | None) -> strawberry.ID:
+    return strawberry.ID(base64.b64encode(f"{type_name}:{pk}".encode()).decode())
+
+
+def decode_id(global_id: str, argument: str) -> tuple[str, int]:
+    """The type name and primary key inside a global ID; BAD_USER_INPUT when malformed."""
+    try:
+        type_name, _, pk = base64.b64decode(global_id, validate=True).decode().partition(":")
+        # Primary keys are 32-bit integers; anything else cannot name a row.
+        if type_name.isidentifier() and pk.isascii() and pk.isdigit() and int(pk) < 2**31:
+            return type_name, int(pk)
+    except (binascii.Error, UnicodeDecodeError):
+        pass
+    raise BadUserInput(argument, f"{global_id!r} is not an ID returned by this API")
+
+
+def decode_id_of(type_name: str, global_id: str, argument: str) -> int:
+    """The primary key inside a global ID that must name `type_name`."""
+    found, pk = decode_id(global_id, argument)
+    if found != type_name:
+        raise BadUserInput(argument, f"expected the ID of a {type_name}, got a {found}")
+    return pk

@@ -1,0 +1,137 @@
+"""Relay connections of articles, with keyset cursors."""
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from app import listing
+from app.context import Context
+from app.errors import BadUserInput, check_text
+
+if TYPE_CHECKING:
+    from resolvers.types.article import Article
+
+MAX_TAG_SLUGS = 10
+
+ArticleOrder = strawberry.enum(listing.ArticleOrder, description="How to sort articles.")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class ArticleEdge:
+    cursor: str
+    node: Annotated["Article", strawberry.lazy("resolvers.types.article")]
+
+
+@strawberry.type
+class ArticleConnection:
+    edges: list[ArticleEdge]
+    page_info: PageInfo
+    count_key: strawberry.Private[listing.CountKey]
+
+    @strawberry.field(description="How many articles the whole listing holds, across all pages.")
+    async def total_count(self, info: strawberry.Info[Context, None]) -> int:
+        return await info.context.loaders.article_count.load(self.count_key)
+
+
+@strawberry.input(description="Narrows a listing; every given field must hold.")
+class ArticleFilter:
+    author_slug: str | None = None
+    category_slug: str | None = None
+    tag_slugs: list[str] | None = strawberry.field(
+        default=None, description="Articles carrying all of these tags."
+    )
+    language: str | None = strawberry.field(default=None, description="BCP-47 code, e.g. `en`.")
+    published_after: datetime | None = strawberry.field(default=None, description="Inclusive.")
+    published_before: datetime | None = strawberry.field(default=None, description="Exclusive.")
+
+    def to_listing_filter(self) -> listing.ArticleFilter:
+        tag_slugs = sorted(set(self.tag_slugs or ()))
+        if len(tag_slugs) > MAX_TAG_SLUGS:
+            raise BadUserInput("filter.tagSlugs", f"at most {MAX_TAG_SLUGS} tags")
+        return listing.ArticleFilter(
+            author_slug=check_text(self.author_slug, "filter.authorSlug"),
+            category_slug=check_text(self.category_slug, "filter.categorySlug"),
+            tag_slugs=tuple(slug for slug in tag_slugs if check_text(slug, "filter.tagSlugs")),
+            language=check_text(self.language, "filter.language"),
+            published_after=as_utc(self.published_after),
+            published_before=as_utc(self.published_before),
+        )
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A client's datetime in UTC; one without an offset is taken to be UTC already."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+async def article_connection(
+    info: strawberry.Info[Context, None],
+    *,
+    first: int,
+    after: str | None,
+    filter: ArticleFilter | None,
+    order_by: listing.ArticleOrder,
+    scope: listing.Scope | None = None,
+    scope_id: int | None = None,
+) -> ArticleConnection:
+    """One page of a listing, its cursors, and a lazily counted total."""
+    # Imported here: Article's module imports Author's, which imports this one.
+    from resolvers.types.article import Article
+
+    listing.check_first(first)
+    cursor = listing.decode_cursor(after, order_by) if after is not None else None
+    criteria = filter.to_listing_filter() if filter else listing.ArticleFilter()
+    key = listing.Listing(criteria, order_by, scope)
+    rows = await info.context.loaders.article_page.load(
+        listing.PageKey(key, scope_id, first, cursor)
+    )
+    edges = [
+        ArticleEdge(cursor=listing.encode_cursor(order_by, row), node=Article.from_model(row))
+        for row in rows[:first]
+    ]
+    return ArticleConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=len(rows) > first,
+            has_previous_page=cursor is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        count_key=listing.CountKey(key, scope_id),
+    )
+
+
+def scoped_articles(scope: listing.Scope) -> Any:
+    """The `articles` connection field of an author, category or tag."""
+
+    async def articles(
+        root: Any,
+        info: strawberry.Info[Context, None],
+        first: int = 20,
+        after: str | None = None,
+        filter: ArticleFilter | None = None,
+        order_by: ArticleOrder = listing.ArticleOrder.PUBLISHED_AT_DESC,
+    ) -> ArticleConnection:
+        return await article_connection(
+            info,
+            first=first,
+            after=after,
+            filter=filter,
+            order_by=order_by,
+            scope=scope,
+            scope_id=root.pk,
+        )
+
+    return strawberry.field(
+        resolver=articles, description=f"Published articles of this {scope.value}."
+    )

@@ -1,0 +1,10 @@
+import strawberry
+
+from resolvers.types.article import Article
+
+
+@strawberry.type(description="An article's place among the most viewed in a window.")
+class PopularArticle:
+    article: Article
+    views: int = strawberry.field(description="Views in the requested window.")
+    rank: int = strawberry.field(description="1 for the most viewed.")

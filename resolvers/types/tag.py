@@ -1,0 +1,31 @@
+from typing import Self
+
+import strawberry
+
+import models
+from app.context import Context
+from app.listing import CountKey, Listing, Scope
+from resolvers.types.node import Node, encode_id
+from resolvers.types.pagination import scoped_articles
+
+
+@strawberry.type
+class Tag(Node):
+    slug: str
+    name: str
+    pk: strawberry.Private[int]
+
+    articles = scoped_articles(Scope.TAG)
+
+    @strawberry.field(description="How many published articles carry this tag.")
+    async def article_count(self, info: strawberry.Info[Context, None]) -> int:
+        return await info.context.loaders.article_count.load(self.count_key)
+
+    @property
+    def count_key(self) -> CountKey:
+        return CountKey(Listing(scope=Scope.TAG), self.pk)
+
+    @classmethod
+    def from_model(cls, row: models.Tag) -> Self:
+        assert row.id is not None
+        return cls(id=encode_id("Tag", row.id), slug=row.slug, name=row.name, pk=row.id)

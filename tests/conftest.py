@@ -1,0 +1,140 @@
+"""One suite, two databases: every test that asks for `engine` runs on SQLite and PostgreSQL.
+
+PostgreSQL comes from TEST_DATABASE_URL (default: the local server's `test` database);
+each run creates a database of its own there and drops it at the end. With CI=true an
+unreachable PostgreSQL fails the run; elsewhere its tests skip, saying why.
+"""
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import pytest
+from alembic import command
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlmodel import SQLModel
+from strawberry.types import ExecutionResult
+
+from app.context import Context
+from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
+from app.migrations import alembic_config
+from app.settings import Settings
+from resolvers.schema import schema
+
+TEST_DATABASE_URL = os.environ.get(
+    "TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+
+
+async def _admin(sql: str) -> None:
+    engine = create_async_engine(make_url(TEST_DATABASE_URL), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(sql))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        # A file, not :memory:, because every loader batch opens its own connection.
+        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'newsgate.db'}"
+        return
+    name = f"newsgate_test_{uuid.uuid4().hex[:12]}"
+    try:
+        await _admin(f'CREATE DATABASE "{name}"')
+    except (OSError, ConnectionError) as error:
+        reason = f"PostgreSQL at {make_url(TEST_DATABASE_URL)} is unreachable ({error})"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}; CI requires it", pytrace=False)
+        pytest.skip(f"{reason}; set TEST_DATABASE_URL to run these tests")
+    try:
+        yield make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _upgrade(connection: Connection) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A migrated engine for the backend under test."""
+    engine = make_engine(Settings(database_url=database_url))
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+async def _wipe(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Delete every row after each database test, so tests never see each other's data."""
+    yield
+    if "engine" not in request.fixturenames:
+        return
+    engine: AsyncEngine = request.getfixturevalue("engine")
+    async with engine.begin() as connection:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            await connection.execute(table.delete())
+
+
+@pytest.fixture
+def backend(engine: AsyncEngine) -> str:
+    return engine.dialect.name
+
+
+Gql = Callable[..., Any]
+
+
+@pytest.fixture
+def gql(engine: AsyncEngine) -> Gql:
+    """Run a GraphQL document as one request would: a fresh context and fresh loaders."""
+
+    async def run(query: str, **variables: Any) -> ExecutionResult:
+        context = Context(
+            sessionmaker=make_sessionmaker(engine),
+            read_sessionmaker=make_read_sessionmaker(engine),
+        )
+        return await schema.execute(query, variable_values=variables, context_value=context)
+
+    return run
+
+
+@pytest.fixture
+def session(engine: AsyncEngine) -> Any:
+    """A session factory for arranging rows (factories commit through it)."""
+    return make_sessionmaker(engine)
+
+
+class StatementLog:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.statements)
+
+    def clear(self) -> None:
+        self.statements.clear()
+
+
+@pytest.fixture
+def statements(engine: AsyncEngine) -> Iterator[StatementLog]:
+    """Every SQL statement the engine executes while the test runs."""
+    log = StatementLog()
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        log.statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    yield log
+    event.remove(engine.sync_engine, "before_cursor_execute", record)
