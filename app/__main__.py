@@ -1,44 +1,57 @@
-"""`python -m app`: check the database, then serve Newsgate with uvicorn."""
+"""`python -m app check|serve`: check the database is reachable, or serve Newsgate with uvicorn."""
 
+import argparse
 import asyncio
 import sys
 
 import uvicorn
+from sqlalchemy import text
 
 from app.db import make_engine
 from app.migrations import SchemaOutOfDate, check_schema_current
 from app.settings import get_settings
 
 
-async def preflight() -> str | None:
-    """Why the server cannot start, in one line, or None when it can."""
-    settings = get_settings()
-    engine = make_engine(settings)
+async def problem_with_database(schema_too: bool) -> str | None:
+    """Why the server cannot use the database, in one line, or None when it can."""
+    engine = make_engine(get_settings())
     try:
-        await check_schema_current(engine)
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        if schema_too:
+            await check_schema_current(engine)
     except SchemaOutOfDate as error:
         return str(error)
-    except (TimeoutError, OSError, ConnectionError) as error:
-        return f"Cannot reach the database at {engine.url!r}: {error}"
+    except (OSError, ConnectionError, TimeoutError) as error:
+        return f"cannot reach the database at {engine.url}: {error}"
+    except Exception as error:  # noqa: BLE001  (driver errors vary: say what happened, in one line)
+        return f"cannot use the database at {engine.url}: {type(error).__name__}: {error}"
     finally:
         await engine.dispose()
     return None
 
 
 def main() -> None:
-    settings = get_settings()
-    if problem := asyncio.run(preflight()):
+    parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
+    parser.add_argument(
+        "command",
+        choices=["check", "serve"],
+        help="check: is the database reachable; serve: check it is migrated, then serve",
+    )
+    command = parser.parse_args().command
+    if problem := asyncio.run(problem_with_database(schema_too=command == "serve")):
         print(f"newsgate: {problem}", file=sys.stderr)
         raise SystemExit(1)
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_level=settings.log_level,
-        proxy_headers=True,
-    )
+    if command == "serve":
+        settings = get_settings()
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_level=settings.log_level,
+        )
 
 
 if __name__ == "__main__":

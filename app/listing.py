@@ -16,7 +16,7 @@ from enum import Enum
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Select, bindparam, exists, func, tuple_
+from sqlalchemy import ColumnElement, bindparam, exists, func, tuple_
 from sqlmodel import col, select
 
 from app.db import SessionMaker
@@ -186,7 +186,7 @@ def _conditions(listing: Listing) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _base(listing: Listing, *columns: Any) -> Select[Any]:
+def _base(listing: Listing, *columns: Any) -> Any:
     stmt = select(*columns).where(*_conditions(listing))
     if listing.scope is Scope.TAG:
         stmt = stmt.join(ArticleTag, col(ArticleTag.article_id) == Article.id)

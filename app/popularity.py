@@ -4,12 +4,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import Any
 
 from sqlalchemy import case, func
 from sqlmodel import col, select
 
 from app.db import SessionMaker
 from models import Article, ArticleStatus, ArticleViewBucket, Category, bucket_start
+from models.views import BUCKET
 
 
 class Window(Enum):
@@ -33,7 +35,7 @@ def window_start(window: Window, now: datetime) -> datetime | None:
     this hour and the 23 before it.
     """
     span = _SPANS.get(window)
-    return None if span is None else bucket_start(now) - span + timedelta(hours=1)
+    return None if span is None else bucket_start(now) - span + BUCKET
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ async def load_views(
 ) -> list[int]:
     """Views of each article in each window: one statement for all windows of the batch."""
     windows = sorted({key.window for key in keys}, key=lambda window: _SPANS[window])
-    starts = [window_start(window, now) for window in windows]
+    starts = [bucket_start(now) - _SPANS[window] + BUCKET for window in windows]
     sums = [
         func.sum(
             case((col(ArticleViewBucket.hour) >= start, col(ArticleViewBucket.views)), else_=0)
@@ -63,7 +65,7 @@ async def load_views(
         .group_by(col(ArticleViewBucket.article_id))
     )
     async with sessionmaker() as session:
-        rows = (await session.exec(stmt)).all()
+        rows: Sequence[Any] = (await session.exec(stmt)).all()
     found = {
         ViewsKey(article_id, window): int(views or 0)
         for article_id, *counts in rows
@@ -88,6 +90,7 @@ async def most_viewed(
     if language is not None:
         conditions.append(col(Article.language) == language)
     since = window_start(window, now)
+    views: Any
     if since is None:
         views = col(Article.view_count)
         stmt = select(Article, views).where(*conditions)

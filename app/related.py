@@ -9,7 +9,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, literal, union_all
+from sqlalchemy import ColumnElement, case, func, literal, union_all
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
@@ -26,7 +27,7 @@ class RelatedKey:
     first: int
 
 
-def _published() -> object:
+def _published() -> ColumnElement[bool]:
     return col(Article.status) == ArticleStatus.PUBLISHED
 
 
@@ -71,9 +72,9 @@ def _first_distinct(candidates: list[Article], exclude_id: int, first: int) -> l
 def _sharing_tags(source_ids: list[int], first: int):  # type: ignore[no-untyped-def]
     source_tag, candidate_tag = aliased(ArticleTag), aliased(ArticleTag)
     source = aliased(Article)
-    same_category = case((col(Article.category_id) == source.category_id, 1), else_=0)
+    same_category = case((col(Article.category_id) == col(source.category_id), 1), else_=0)
     rank = func.row_number().over(
-        partition_by=source_tag.article_id,
+        partition_by=col(source_tag.article_id),
         order_by=[
             func.count().desc(),
             same_category.desc(),
@@ -93,7 +94,7 @@ def _sharing_tags(source_ids: list[int], first: int):  # type: ignore[no-untyped
         .where(col(source_tag.article_id).in_(source_ids))
         .where(col(candidate_tag.article_id) != source_tag.article_id)
         .where(_published())
-        .group_by(source_tag.article_id, col(Article.id), source.category_id)
+        .group_by(col(source_tag.article_id), col(Article.id), col(source.category_id))
         .subquery()
     )
     return (
@@ -112,7 +113,7 @@ def _newest(category_ids: set[int], limit: int):  # type: ignore[no-untyped-def]
         if category_id != ANY_CATEGORY:
             stmt = stmt.where(col(Article.category_id) == category_id)
         newest = stmt.order_by(col(Article.published_at).desc(), col(Article.id).desc())
-        parts.append(select(newest.limit(limit).subquery()))
+        parts.append(sa_select(newest.limit(limit).subquery()))
     fallback = union_all(*parts).subquery()
     return (
         select(Article, fallback.c.bucket)

@@ -11,7 +11,6 @@ from app.errors import NotFound, check_text
 from app.listing import check_first
 from models import Article, ArticleStatus, ArticleViewBucket, bucket_start
 from resolvers.types.article import Article as ArticleType
-from resolvers.types.article import Window
 from resolvers.types.node import decode_id_of
 from resolvers.types.popular_article import PopularArticle
 
@@ -20,7 +19,7 @@ Info = strawberry.Info[Context, None]
 
 async def popular_articles(
     info: Info,
-    window: Window = popularity.Window.DAY,
+    window: popularity.Window = popularity.Window.DAY,
     first: int = 10,
     category_slug: str | None = None,
     language: str | None = None,
@@ -56,7 +55,8 @@ async def record_view(info: Info, article_id: strawberry.ID) -> RecordViewPayloa
         )
         if counted.rowcount != 1:
             raise NotFound(f"No published article has the ID {article_id!r}.", argument="articleId")
-        dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+        connection = await session.connection()
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
         bucket = dialect.insert(ArticleViewBucket).values(
             article_id=pk, hour=bucket_start(info.context.now), views=1
         )

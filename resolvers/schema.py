@@ -60,11 +60,10 @@ class NewsgateSchema(strawberry.Schema):
             original = error.original_error
             if isinstance(original, UserError):
                 continue
-            if original is None and error.path is None and execution_context is not None:
-                error.extensions = {
-                    **(error.extensions or {}),
-                    "code": _client_code(execution_context),
-                }
+            # Without a path the error is about the document or its variables: the client's.
+            if error.path is None and (original is None or isinstance(original, GraphQLError)):
+                code = _client_code(execution_context) if execution_context else "BAD_USER_INPUT"
+                error.extensions = {**(error.extensions or {}), "code": code}
                 continue
             error_id = uuid.uuid4().hex
             logger.error(

@@ -41,7 +41,7 @@ async def tags(info: Info, first: int = 20, order_by: TagOrder = TagOrder.NAME) 
         col(Article.id) == ArticleTag.article_id, col(Article.status) == ArticleStatus.PUBLISHED
     )
     uses = func.count(col(Article.id))
-    stmt = (
+    counted = (
         select(TagRow, uses)
         .outerjoin(ArticleTag, col(ArticleTag.tag_id) == TagRow.id)
         .outerjoin(Article, published)
@@ -50,7 +50,7 @@ async def tags(info: Info, first: int = 20, order_by: TagOrder = TagOrder.NAME) 
         .limit(first)
     )
     async with info.context.read_sessionmaker() as session:
-        rows = (await session.exec(stmt)).all()
+        rows = (await session.exec(counted)).all()
     found = [Tag.from_model(row) for row, _ in rows]
     for tag, (_, count) in zip(found, rows, strict=True):
         info.context.loaders.article_count.prime(tag.count_key, count)

@@ -2,7 +2,7 @@
 
 import itertools
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import col, select
 
@@ -59,13 +59,13 @@ async def make_article(
         status=status,
         published_at=published_at,
         reading_time_minutes=models.reading_time_minutes(body),
-        author_id=author.id,
-        category_id=category.id,
+        author_id=_pk(author),
+        category_id=_pk(category),
         **overrides,
     )
     article = await _add(sessionmaker, article)
     async with sessionmaker.begin() as session:
-        session.add_all(models.ArticleTag(article_id=article.id, tag_id=tag.id) for tag in tags)
+        session.add_all(models.ArticleTag(article_id=_pk(article), tag_id=_pk(tag)) for tag in tags)
     return article
 
 
@@ -81,12 +81,20 @@ async def add_views(
         row.view_count += views
         bucket = await session.get(models.ArticleViewBucket, (article.id, hour))
         if bucket is None:
-            session.add(models.ArticleViewBucket(article_id=article.id, hour=hour, views=views))
+            session.add(models.ArticleViewBucket(article_id=_pk(article), hour=hour, views=views))
         else:
             bucket.views += views
 
 
-async def _add(sessionmaker: SessionMaker, row: Any) -> Any:
+Row = TypeVar("Row", models.Author, models.Category, models.Tag, models.Article)
+
+
+async def _add(sessionmaker: SessionMaker, row: Row) -> Row:
     async with sessionmaker.begin() as session:
         session.add(row)
     return row
+
+
+def _pk(row: Any) -> int:
+    assert row.id is not None
+    return int(row.id)

@@ -1,15 +1,229 @@
-from tests.factories import make_article
+from datetime import UTC, datetime, timedelta
+
+from models import ArticleStatus
+from resolvers.types.node import encode_id
+from tests.factories import add_views, make_article, make_author, make_category, make_tag
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+PAGE = """
+query ($first: Int!, $after: String, $filter: ArticleFilter, $orderBy: ArticleOrder!) {
+  articles(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
+    totalCount
+    edges { cursor node { slug } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}
+"""
 
 
-async def test_article_by_slug_returns_published_article(gql, session):
-    article = await make_article(session, slug="hello-world", title="Hello World")
-    result = await gql('{ article(slug: "hello-world") { title slug author { slug } } }')
-    assert result.errors is None
-    assert result.data == {
+async def _slugs(gql, first=20, order_by="PUBLISHED_AT_DESC", **filter):
+    result = await gql(PAGE, first=first, filter=filter or None, orderBy=order_by)
+    assert result.errors is None, result.errors
+    return [edge["node"]["slug"] for edge in result.data["articles"]["edges"]]
+
+
+async def test_article_by_slug_and_by_id_return_the_same_article(gql, session):
+    author = await make_author(session, slug="ana", name="Ana")
+    article = await make_article(
+        session, slug="hello", title="Hello", author=author, body="one two three"
+    )
+    query = "query ($id: ID, $slug: String) { article(id: $id, slug: $slug) { id title author { name } readingTimeMinutes } }"
+    expected = {
         "article": {
-            "title": "Hello World",
-            "slug": "hello-world",
-            "author": {"slug": result.data["article"]["author"]["slug"]},
+            "id": encode_id("Article", article.id),
+            "title": "Hello",
+            "author": {"name": "Ana"},
+            "readingTimeMinutes": 1,
         }
     }
-    assert article.id
+    assert (await gql(query, slug="hello")).data == expected
+    assert (await gql(query, id=encode_id("Article", article.id))).data == expected
+
+
+async def test_article_returns_none_for_unknown_draft_and_archived(gql, session):
+    draft = await make_article(session, slug="draft", status=ArticleStatus.DRAFT)
+    await make_article(session, slug="archived", status=ArticleStatus.ARCHIVED)
+    query = "query ($slug: String) { article(slug: $slug) { slug } }"
+    for slug in ["missing", "draft", "archived"]:
+        result = await gql(query, slug=slug)
+        assert result.errors is None
+        assert result.data == {"article": None}
+    result = await gql(
+        "query ($id: ID) { article(id: $id) { slug } }", id=encode_id("Article", draft.id)
+    )
+    assert result.data == {"article": None}
+
+
+async def test_articles_newest_first_by_default_and_hides_unpublished(gql, session):
+    for days, slug in [(3, "old"), (1, "new"), (2, "middle")]:
+        await make_article(session, slug=slug, published_at=NOW - timedelta(days=days))
+    await make_article(session, slug="draft", status=ArticleStatus.DRAFT)
+    await make_article(session, slug="archived", status=ArticleStatus.ARCHIVED)
+    assert await _slugs(gql) == ["new", "middle", "old"]
+    assert await _slugs(gql, order_by="PUBLISHED_AT_ASC") == ["old", "middle", "new"]
+
+
+async def test_articles_orders_by_views_with_id_breaking_ties(gql, session):
+    low = await make_article(session, slug="low")
+    high = await make_article(session, slug="high")
+    tie_a = await make_article(session, slug="tie-a")
+    tie_b = await make_article(session, slug="tie-b")
+    for article, views in [(low, 1), (high, 9), (tie_a, 5), (tie_b, 5)]:
+        await add_views(session, article, views)
+    assert await _slugs(gql, order_by="VIEWS_DESC") == ["high", "tie-b", "tie-a", "low"]
+
+
+async def test_articles_pages_with_cursors_stable_under_inserts(gql, session):
+    for n in range(5):
+        await make_article(session, slug=f"a{n}", published_at=NOW - timedelta(hours=n))
+    first = await gql(PAGE, first=2, orderBy="PUBLISHED_AT_DESC")
+    page = first.data["articles"]
+    assert [e["node"]["slug"] for e in page["edges"]] == ["a0", "a1"]
+    assert page["pageInfo"]["hasNextPage"] is True
+    assert page["pageInfo"]["hasPreviousPage"] is False
+    assert page["totalCount"] == 5
+    # A story published meanwhile lands before the cursor and shifts nothing after it.
+    await make_article(session, slug="breaking", published_at=NOW + timedelta(minutes=1))
+    after = page["pageInfo"]["endCursor"]
+    second = await gql(PAGE, first=2, after=after, orderBy="PUBLISHED_AT_DESC")
+    page = second.data["articles"]
+    assert [e["node"]["slug"] for e in page["edges"]] == ["a2", "a3"]
+    assert page["pageInfo"]["hasPreviousPage"] is True
+    third = await gql(
+        PAGE, first=2, after=page["pageInfo"]["endCursor"], orderBy="PUBLISHED_AT_DESC"
+    )
+    page = third.data["articles"]
+    assert [e["node"]["slug"] for e in page["edges"]] == ["a4"]
+    assert page["pageInfo"]["hasNextPage"] is False
+    assert page["totalCount"] == 6
+
+
+async def test_articles_walks_every_article_once_in_views_order(gql, session):
+    for n in range(7):
+        article = await make_article(session, slug=f"v{n}")
+        await add_views(session, article, views=n % 3)
+    seen, after = [], None
+    while True:
+        result = await gql(PAGE, first=3, after=after, orderBy="VIEWS_DESC")
+        page = result.data["articles"]
+        seen += [e["node"]["slug"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert sorted(seen) == [f"v{n}" for n in range(7)]
+    assert len(seen) == 7
+
+
+async def test_articles_filters_combine(gql, session):
+    ana = await make_author(session, slug="ana")
+    bo = await make_author(session, slug="bo")
+    sport = await make_category(session, slug="sport")
+    world = await make_category(session, slug="world")
+    red, blue = await make_tag(session, slug="red"), await make_tag(session, slug="blue")
+    await make_article(
+        session,
+        slug="a",
+        author=ana,
+        category=sport,
+        tags=[red, blue],
+        published_at=NOW - timedelta(days=1),
+    )
+    await make_article(
+        session,
+        slug="b",
+        author=ana,
+        category=world,
+        tags=[red],
+        language="id",
+        published_at=NOW - timedelta(days=2),
+    )
+    await make_article(
+        session,
+        slug="c",
+        author=bo,
+        category=sport,
+        tags=[blue],
+        published_at=NOW - timedelta(days=3),
+    )
+    assert await _slugs(gql, authorSlug="ana") == ["a", "b"]
+    assert await _slugs(gql, categorySlug="sport") == ["a", "c"]
+    assert await _slugs(gql, tagSlugs=["red"]) == ["a", "b"]
+    assert await _slugs(gql, tagSlugs=["red", "blue"]) == ["a"]
+    assert await _slugs(gql, tagSlugs=["red", "missing"]) == []
+    assert await _slugs(gql, language="id") == ["b"]
+    assert await _slugs(gql, authorSlug="ana", categorySlug="sport") == ["a"]
+    since = (NOW - timedelta(days=2)).isoformat()
+    assert await _slugs(gql, publishedAfter=since) == ["a", "b"]
+    assert await _slugs(gql, publishedBefore=since) == ["c"]
+    assert await _slugs(gql, authorSlug="nobody") == []
+
+
+async def test_latest_news_is_newest_published_by_category_and_language(gql, session):
+    world = await make_category(session, slug="world")
+    for n in range(4):
+        await make_article(
+            session,
+            slug=f"w{n}",
+            category=world,
+            language="en" if n % 2 else "id",
+            published_at=NOW - timedelta(hours=n),
+        )
+    await make_article(session, slug="other", published_at=NOW)
+    query = "query ($c: String, $l: String) { latestNews(first: 2, categorySlug: $c, language: $l) { slug } }"
+    assert (await gql(query)).data == {"latestNews": [{"slug": "other"}, {"slug": "w0"}]}
+    assert (await gql(query, c="world", l="en")).data == {
+        "latestNews": [{"slug": "w1"}, {"slug": "w3"}]
+    }
+
+
+async def test_related_prefers_shared_tags_then_category_then_newest(gql, session):
+    politics = await make_category(session, slug="politics")
+    sport = await make_category(session, slug="sport")
+    vote, poll, rain = [await make_tag(session, slug=s) for s in ("vote", "poll", "rain")]
+    source = await make_article(session, slug="source", category=politics, tags=[vote, poll])
+    await make_article(
+        session,
+        slug="two-tags",
+        category=sport,
+        tags=[vote, poll],
+        published_at=NOW - timedelta(days=9),
+    )
+    await make_article(
+        session,
+        slug="one-tag-same-cat",
+        category=politics,
+        tags=[vote],
+        published_at=NOW - timedelta(days=8),
+    )
+    await make_article(
+        session, slug="one-tag", category=sport, tags=[poll], published_at=NOW - timedelta(days=1)
+    )
+    await make_article(
+        session,
+        slug="same-cat",
+        category=politics,
+        tags=[rain],
+        published_at=NOW - timedelta(days=5),
+    )
+    await make_article(session, slug="newest", category=sport, tags=[rain], published_at=NOW)
+    await make_article(session, slug="older", category=sport, published_at=NOW - timedelta(days=30))
+    await make_article(
+        session, slug="draft", category=politics, tags=[vote, poll], status=ArticleStatus.DRAFT
+    )
+    query = 'query ($n: Int!) { article(slug: "source") { related(first: $n) { slug } } }'
+    result = await gql(query, n=6)
+    assert [a["slug"] for a in result.data["article"]["related"]] == [
+        "two-tags",
+        "one-tag-same-cat",
+        "one-tag",
+        "same-cat",
+        "newest",
+        "older",
+    ]
+    result = await gql(query, n=2)
+    assert [a["slug"] for a in result.data["article"]["related"]] == [
+        "two-tags",
+        "one-tag-same-cat",
+    ]
+    assert source.id

@@ -13,7 +13,7 @@ from resolvers.types.category import Category
 from resolvers.types.node import Node, encode_id
 from resolvers.types.tag import Tag
 
-Window = strawberry.enum(
+strawberry.enum(
     popularity.Window,
     description="A rolling window of view counts: the last 24 hours, 7 days, 30 days, or ever.",
 )
@@ -63,14 +63,16 @@ class Article(Node):
         return cls.from_model(row)
 
     @strawberry.field
-    async def author(self, info: Info) -> Author | None:
+    async def author(self, info: Info) -> Author:
         row = await info.context.loaders.author_by_id.load(self.author_id)
-        return Author.from_model(row) if row else None
+        assert row is not None, "article.author_id is a foreign key"
+        return Author.from_model(row)
 
     @strawberry.field
-    async def category(self, info: Info) -> Category | None:
+    async def category(self, info: Info) -> Category:
         row = await info.context.loaders.category_by_id.load(self.category_id)
-        return Category.from_model(row) if row else None
+        assert row is not None, "article.category_id is a foreign key"
+        return Category.from_model(row)
 
     @strawberry.field
     async def tags(self, info: Info) -> list[Tag]:
@@ -78,7 +80,7 @@ class Article(Node):
         return [Tag.from_model(row) for row in rows]
 
     @strawberry.field(description="Views in a rolling window.")
-    async def views(self, info: Info, window: Window) -> int:
+    async def views(self, info: Info, window: popularity.Window) -> int:
         if window is popularity.Window.ALL_TIME:
             return self.view_count
         return await info.context.loaders.views.load(popularity.ViewsKey(self.pk, window))

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 MAX_TAG_SLUGS = 10
 
-ArticleOrder = strawberry.enum(listing.ArticleOrder, description="How to sort articles.")
+strawberry.enum(listing.ArticleOrder, description="How to sort articles.")
 
 
 @strawberry.type
@@ -120,7 +120,7 @@ def scoped_articles(scope: listing.Scope) -> Any:
         first: int = 20,
         after: str | None = None,
         filter: ArticleFilter | None = None,
-        order_by: ArticleOrder = listing.ArticleOrder.PUBLISHED_AT_DESC,
+        order_by: listing.ArticleOrder = listing.ArticleOrder.PUBLISHED_AT_DESC,
     ) -> ArticleConnection:
         return await article_connection(
             info,

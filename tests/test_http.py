@@ -1,0 +1,99 @@
+"""Through HTTP, as a browser or a partner would call it, with the app's own lifespan."""
+
+import logging
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from app import loaders
+from app.main import create_app
+from app.migrations import SchemaOutOfDate
+from app.settings import Settings
+from resolvers.types.node import encode_id
+from tests.factories import make_article
+
+
+@pytest.fixture
+def client(engine, database_url) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(database_url=database_url))) as client:
+        yield client
+
+
+async def test_post_query_returns_json(client, session):
+    await make_article(session, slug="hello", title="Hello")
+    response = client.post("/graphql", json={"query": '{ article(slug: "hello") { title } }'})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json() == {"data": {"article": {"title": "Hello"}}}
+
+
+async def test_get_query_is_served(client, session):
+    await make_article(session, slug="hello", title="Hello")
+    response = client.get("/graphql", params={"query": "{ articles(first: 1) { totalCount } }"})
+    assert response.status_code == 200
+    assert response.json() == {"data": {"articles": {"totalCount": 1}}}
+
+
+async def test_mutation_over_get_is_refused(client, session):
+    article = await make_article(session)
+    article_id = encode_id("Article", article.id)
+    query = f'mutation {{ recordView(articleId: "{article_id}") {{ article {{ viewCount }} }} }}'
+    response = client.get("/graphql", params={"query": query})
+    assert response.status_code == 400
+    assert "not allowed" in response.text
+    count = client.post("/graphql", json={"query": "{ articles { edges { node { viewCount } } } }"})
+    assert count.json()["data"]["articles"]["edges"] == [{"node": {"viewCount": 0}}]
+
+
+async def test_graphiql_page_is_served_to_browsers(client):
+    response = client.get("/graphql", headers={"accept": "text/html"})
+    assert response.status_code == 200
+    assert "graphiql" in response.text.lower()
+    assert client.get("/", follow_redirects=False).headers["location"] == "/graphql"
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+async def test_unexpected_error_is_masked_and_logged_with_an_id(
+    client, session, monkeypatch, caplog
+):
+    await make_article(session)
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("secret detail in /srv/app.py")
+
+    monkeypatch.setattr(loaders, "load_article_counts", broken)
+    with caplog.at_level(logging.ERROR, logger="newsgate.errors"):
+        response = client.post("/graphql", json={"query": "{ articles { totalCount } }"})
+    (error,) = response.json()["errors"]
+    assert error["message"] == "Internal server error"
+    assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert "secret" not in response.text
+    assert error["extensions"]["errorId"] in caplog.text
+    assert "RuntimeError: secret detail" in caplog.text
+    monkeypatch.undo()
+    again = client.post("/graphql", json={"query": "{ articles { totalCount } }"})
+    assert again.json() == {"data": {"articles": {"totalCount": 1}}}
+
+
+def test_app_refuses_to_start_on_an_unmigrated_database(tmp_path):
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    with pytest.raises(SchemaOutOfDate, match="make migrate"), TestClient(create_app(settings)):
+        pass
+
+
+@pytest.mark.parametrize("command", ["check", "serve"])
+def test_unreachable_database_is_one_line_and_exit_1(command):
+    result = subprocess.run(
+        [sys.executable, "-m", "app", command],
+        env={"DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("newsgate: cannot reach the database at postgresql")
