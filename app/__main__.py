@@ -24,7 +24,7 @@ async def problem_with_database(schema_too: bool) -> str | None:
         return str(error)
     except (OSError, ConnectionError, TimeoutError) as error:
         return f"cannot reach the database at {engine.url}: {error}"
-    except Exception as error:  # noqa: BLE001  (driver errors vary: say what happened, in one line)
+    except Exception as error:  # driver errors vary: say what happened, in one line
         return f"cannot use the database at {engine.url}: {type(error).__name__}: {error}"
     finally:
         await engine.dispose()

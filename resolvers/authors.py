@@ -39,11 +39,8 @@ async def authors(info: Info, first: int = 20, after: str | None = None) -> Auth
     ]
     return AuthorConnection(
         edges=edges,
-        page_info=PageInfo(
-            has_next_page=len(rows) > first,
-            has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+        page_info=PageInfo.of(
+            [edge.cursor for edge in edges], has_next_page=len(rows) > first, after=after
         ),
         total_count=total,
     )

@@ -24,6 +24,16 @@ class PageInfo:
     start_cursor: str | None
     end_cursor: str | None
 
+    @classmethod
+    def of(cls, cursors: list[str], *, has_next_page: bool, after: str | None) -> "PageInfo":
+        """Page info for a forward page: its edges' cursors and whether more follow."""
+        return cls(
+            has_next_page=has_next_page,
+            has_previous_page=after is not None,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
+        )
+
 
 @strawberry.type
 class ArticleEdge:
@@ -101,11 +111,8 @@ async def article_connection(
     ]
     return ArticleConnection(
         edges=edges,
-        page_info=PageInfo(
-            has_next_page=len(rows) > first,
-            has_previous_page=cursor is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+        page_info=PageInfo.of(
+            [edge.cursor for edge in edges], has_next_page=len(rows) > first, after=after
         ),
         count_key=listing.CountKey(key, scope_id),
     )
