@@ -4,7 +4,7 @@ Anything raised that is not a `UserError` is a bug: it is logged with an error i
 and reaches the client only as "Internal server error" (see resolvers/schema.py).
 """
 
-from typing import ClassVar
+from typing import ClassVar, overload
 
 
 class UserError(Exception):
@@ -26,6 +26,10 @@ class NotFound(UserError):
     code = "NOT_FOUND"
 
 
+@overload
+def check_text(value: str, argument: str, max_length: int = 200) -> str: ...
+@overload
+def check_text(value: str | None, argument: str, max_length: int = 200) -> str | None: ...
 def check_text(value: str | None, argument: str, max_length: int = 200) -> str | None:
     """A string argument as given; BAD_USER_INPUT when too long or holding a NUL byte.
 

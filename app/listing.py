@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
@@ -134,21 +134,20 @@ def decode_cursor(cursor: str, order: ArticleOrder) -> Cursor:
         )
     sort_value: datetime | int | None = None
     if order is ArticleOrder.VIEWS_DESC:
-        sort_value = value if _is_int(value, 2**63) else None
+        sort_value = value if is_bounded_int(value, 2**63) else None
     elif isinstance(value, str):
-        with suppress(ValueError):
-            sort_value = datetime.fromisoformat(value)
-    if sort_value is None or not _is_int(article_id, 2**31) or _is_naive(sort_value):
+        with suppress(ValueError, OverflowError):
+            moment = datetime.fromisoformat(value)
+            # Cursors this API writes always carry an offset; astimezone would guess one.
+            sort_value = moment.astimezone(UTC) if moment.tzinfo else None
+    if sort_value is None or not is_bounded_int(article_id, 2**31):
         raise BadUserInput("after", "not a cursor returned by this API")
     return Cursor(order, sort_value, article_id)
 
 
-def _is_int(value: object, bound: int) -> bool:
-    return isinstance(value, int) and 0 <= value < bound
-
-
-def _is_naive(value: datetime | int) -> bool:
-    return isinstance(value, datetime) and value.tzinfo is None
+def is_bounded_int(value: object, bound: int) -> bool:
+    """Whether a decoded JSON value is an integer in 0..bound-1 (JSON `true` is not)."""
+    return type(value) is int and 0 <= value < bound
 
 
 def _scope_column(scope: Scope) -> Any:
@@ -187,7 +186,7 @@ def _conditions(listing: Listing) -> list[ColumnElement[bool]]:
 
 
 def _base(listing: Listing, *columns: Any) -> Any:
-    stmt = select(*columns).where(*_conditions(listing))
+    stmt = select(*columns).select_from(Article).where(*_conditions(listing))
     if listing.scope is Scope.TAG:
         stmt = stmt.join(ArticleTag, col(ArticleTag.article_id) == Article.id)
     return stmt

@@ -93,7 +93,7 @@ async def most_viewed(
     views: Any
     if since is None:
         views = col(Article.view_count)
-        stmt = select(Article, views).where(*conditions)
+        stmt = select(Article, views).where(views > 0, *conditions)
     else:
         views = func.sum(ArticleViewBucket.views)
         stmt = (

@@ -6,7 +6,7 @@ from sqlmodel import col, select
 
 from app.context import Context
 from app.errors import BadUserInput, check_text
-from app.listing import check_first, pack_cursor, unpack_cursor
+from app.listing import check_first, is_bounded_int, pack_cursor, unpack_cursor
 from models import Author as AuthorRow
 from resolvers.types.author import Author, AuthorConnection, AuthorEdge
 from resolvers.types.pagination import PageInfo
@@ -26,7 +26,7 @@ async def authors(info: Info, first: int = 20, after: str | None = None) -> Auth
     stmt = select(AuthorRow).order_by(col(AuthorRow.name), col(AuthorRow.id)).limit(first + 1)
     if after is not None:
         match unpack_cursor(after):
-            case [str(name), int(pk)] if 0 <= pk < 2**31 and "\x00" not in name:
+            case [str(name), pk] if is_bounded_int(pk, 2**31) and "\x00" not in name:
                 stmt = stmt.where(tuple_(col(AuthorRow.name), col(AuthorRow.id)) > (name, pk))
             case _:
                 raise BadUserInput("after", "not a cursor returned by this API")

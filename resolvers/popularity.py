@@ -67,5 +67,9 @@ async def record_view(info: Info, article_id: strawberry.ID) -> RecordViewPayloa
             )
         )
         row = (await session.exec(select(Article).where(col(Article.id) == pk))).one()
-    info.context.loaders.article_by_id.clear(pk)
+    # Later fields of this request must see the view: refresh what the loaders hold.
+    loaders = info.context.loaders
+    loaders.article_by_id.prime(pk, row, force=True)
+    loaders.article_by_slug.prime(row.slug, row, force=True)
+    loaders.views.clear_all()
     return RecordViewPayload(article=ArticleType.from_model(row))

@@ -28,7 +28,9 @@ async def test_article_by_slug_and_by_id_return_the_same_article(gql, session):
     article = await make_article(
         session, slug="hello", title="Hello", author=author, body="one two three"
     )
-    query = "query ($id: ID, $slug: String) { article(id: $id, slug: $slug) { id title author { name } readingTimeMinutes } }"
+    query = """query ($id: ID, $slug: String) {
+      article(id: $id, slug: $slug) { id title author { name } readingTimeMinutes }
+    }"""
     expected = {
         "article": {
             "id": encode_id("Article", article.id),
@@ -170,7 +172,9 @@ async def test_latest_news_is_newest_published_by_category_and_language(gql, ses
             published_at=NOW - timedelta(hours=n),
         )
     await make_article(session, slug="other", published_at=NOW)
-    query = "query ($c: String, $l: String) { latestNews(first: 2, categorySlug: $c, language: $l) { slug } }"
+    query = """query ($c: String, $l: String) {
+      latestNews(first: 2, categorySlug: $c, language: $l) { slug }
+    }"""
     assert (await gql(query)).data == {"latestNews": [{"slug": "other"}, {"slug": "w0"}]}
     assert (await gql(query, c="world", l="en")).data == {
         "latestNews": [{"slug": "w1"}, {"slug": "w3"}]

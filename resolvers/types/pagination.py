@@ -70,18 +70,23 @@ class ArticleFilter:
         return listing.ArticleFilter(
             author_slug=check_text(self.author_slug, "filter.authorSlug"),
             category_slug=check_text(self.category_slug, "filter.categorySlug"),
-            tag_slugs=tuple(slug for slug in tag_slugs if check_text(slug, "filter.tagSlugs")),
+            tag_slugs=tuple(check_text(slug, "filter.tagSlugs") for slug in tag_slugs),
             language=check_text(self.language, "filter.language"),
-            published_after=as_utc(self.published_after),
-            published_before=as_utc(self.published_before),
+            published_after=as_utc(self.published_after, "filter.publishedAfter"),
+            published_before=as_utc(self.published_before, "filter.publishedBefore"),
         )
 
 
-def as_utc(moment: datetime | None) -> datetime | None:
+def as_utc(moment: datetime | None, argument: str) -> datetime | None:
     """A client's datetime in UTC; one without an offset is taken to be UTC already."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise BadUserInput(argument, "outside the range of dates") from None
 
 
 async def article_connection(
