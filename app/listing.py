@@ -203,45 +203,54 @@ def _after(cursor: Cursor) -> ColumnElement[bool]:
     return key < bound if cursor.order.descending else key > bound
 
 
+def _one_page(listing: Listing, first: int, after: Cursor | None, scope_id: int | None) -> Any:
+    """One page as a plain LIMIT query, which walks the matching index."""
+    stmt = _base(listing, Article)
+    if listing.scope is not None:
+        stmt = stmt.where(_scope_column(listing.scope) == scope_id)
+    if after is not None:
+        stmt = stmt.where(_after(after))
+    return stmt.order_by(*_ordering(listing.order)).limit(first + 1)
+
+
+def _many_pages(listing: Listing, first: int, after: Cursor | None, scope_ids: list[int]) -> Any:
+    """The same page for several parents at once: (article, parent id) rows, ranked per parent."""
+    assert listing.scope is not None
+    scope = _scope_column(listing.scope)
+    rank = func.row_number().over(partition_by=scope, order_by=_ordering(listing.order))
+    ranked = _base(listing, col(Article.id), scope.label("scope_id"), rank.label("rank"))
+    ranked = ranked.where(scope.in_(scope_ids))
+    if after is not None:
+        ranked = ranked.where(_after(after))
+    ranked = ranked.subquery()
+    return (
+        select(Article, ranked.c.scope_id)
+        .join(ranked, ranked.c.id == Article.id)
+        .where(ranked.c.rank <= first + 1)
+        .order_by(ranked.c.scope_id, ranked.c.rank)
+    )
+
+
 async def load_article_pages(
     keys: Sequence[PageKey], sessionmaker: SessionMaker
 ) -> list[list[Article]]:
     """Up to `first + 1` articles per key (the extra one tells whether a next page exists)."""
-    groups: defaultdict[tuple[Listing, int, Cursor | None], list[int | None]] = defaultdict(list)
+    groups: defaultdict[tuple[Listing, int, Cursor | None], list[Any]] = defaultdict(list)
     for key in keys:
         groups[key.listing, key.first, key.after].append(key.scope_id)
     pages: dict[PageKey, list[Article]] = {}
     async with sessionmaker() as session:
         for (listing, first, after), scope_ids in groups.items():
-            stmt = _base(listing, Article)
-            if after is not None:
-                stmt = stmt.where(_after(after))
-            if listing.scope is None or len(scope_ids) == 1:
-                if listing.scope is not None:
-                    stmt = stmt.where(_scope_column(listing.scope) == scope_ids[0])
-                stmt = stmt.order_by(*_ordering(listing.order)).limit(first + 1)
-                rows = (await session.exec(stmt)).all()
-                pages[PageKey(listing, scope_ids[0], first, after)] = list(rows)
-                continue
-            scope = _scope_column(listing.scope)
-            rank = func.row_number().over(partition_by=scope, order_by=_ordering(listing.order))
-            ranked = (
-                _base(listing, col(Article.id), scope.label("scope_id"), rank.label("rank"))
-                .where(scope.in_(scope_ids))
-                .where(*([_after(after)] if after else []))
-                .subquery()
-            )
-            ranked_stmt = (
-                select(Article, ranked.c.scope_id)
-                .join(ranked, ranked.c.id == Article.id)
-                .where(ranked.c.rank <= first + 1)
-                .order_by(ranked.c.scope_id, ranked.c.rank)
-            )
-            grouped: defaultdict[int, list[Article]] = defaultdict(list)
-            for article, scope_id in (await session.exec(ranked_stmt)).all():
-                grouped[scope_id].append(article)
+            found: defaultdict[int | None, list[Article]] = defaultdict(list)
+            if len(scope_ids) == 1:
+                rows = await session.exec(_one_page(listing, first, after, scope_ids[0]))
+                found[scope_ids[0]] = list(rows.all())
+            else:
+                rows = await session.exec(_many_pages(listing, first, after, scope_ids))
+                for article, scope_id in rows.all():
+                    found[scope_id].append(article)
             for scope_id in scope_ids:
-                pages[PageKey(listing, scope_id, first, after)] = grouped[scope_id or 0]
+                pages[PageKey(listing, scope_id, first, after)] = found[scope_id]
     return [pages[key] for key in keys]
 
 
