@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import strawberry
 from starlette.requests import Request
 
 from app.db import SessionMaker
@@ -23,3 +24,6 @@ class Context:
 
     def __post_init__(self) -> None:
         self.loaders = build_loaders(self.read_sessionmaker, self.now)
+
+
+Info = strawberry.Info[Context, None]

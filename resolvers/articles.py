@@ -3,13 +3,11 @@
 import strawberry
 
 from app import listing
-from app.context import Context
+from app.context import Info
 from app.errors import BadUserInput, check_text
 from resolvers.types.article import Article
 from resolvers.types.node import decode_id_of
 from resolvers.types.pagination import ArticleConnection, ArticleFilter, article_connection
-
-Info = strawberry.Info[Context, None]
 
 
 async def article(

@@ -1,17 +1,14 @@
 """Root fields for authors."""
 
-import strawberry
 from sqlalchemy import func, tuple_
 from sqlmodel import col, select
 
-from app.context import Context
+from app.context import Info
 from app.errors import BadUserInput, check_text
 from app.listing import check_first, is_bounded_int, pack_cursor, unpack_cursor
 from models import Author as AuthorRow
 from resolvers.types.author import Author, AuthorConnection, AuthorEdge
 from resolvers.types.pagination import PageInfo
-
-Info = strawberry.Info[Context, None]
 
 
 async def author(info: Info, slug: str) -> Author | None:

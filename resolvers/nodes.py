@@ -4,15 +4,13 @@ import asyncio
 
 import strawberry
 
-from app.context import Context
+from app.context import Info
 from app.errors import BadUserInput
 from resolvers.types.article import Article
 from resolvers.types.author import Author
 from resolvers.types.category import Category
 from resolvers.types.node import Node, decode_id
 from resolvers.types.tag import Tag
-
-Info = strawberry.Info[Context, None]
 
 MAX_NODES = 100
 

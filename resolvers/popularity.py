@@ -6,15 +6,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
 from app import popularity
-from app.context import Context
+from app.context import Info
 from app.errors import NotFound, check_text
 from app.listing import check_first
 from models import Article, ArticleStatus, ArticleViewBucket, bucket_start
 from resolvers.types.article import Article as ArticleType
 from resolvers.types.node import decode_id_of
 from resolvers.types.popular_article import PopularArticle
-
-Info = strawberry.Info[Context, None]
 
 
 async def popular_articles(

@@ -6,15 +6,13 @@ import strawberry
 from sqlalchemy import and_, func
 from sqlmodel import col, select
 
-from app.context import Context
+from app.context import Info
 from app.listing import check_first
 from models import Article, ArticleStatus, ArticleTag
 from models import Category as CategoryRow
 from models import Tag as TagRow
 from resolvers.types.category import Category
 from resolvers.types.tag import Tag
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.enum(description="How to sort tags.")

@@ -5,7 +5,7 @@ import strawberry
 
 import models
 from app import popularity
-from app.context import Context
+from app.context import Info
 from app.listing import check_first
 from app.related import RelatedKey
 from resolvers.types.author import Author
@@ -17,8 +17,6 @@ strawberry.enum(
     popularity.Window,
     description="A rolling window of view counts: the last 24 hours, 7 days, 30 days, or ever.",
 )
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type

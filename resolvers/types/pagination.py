@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from app import listing
-from app.context import Context
+from app.context import Info
 from app.errors import BadUserInput, check_text
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ class ArticleConnection:
     count_key: strawberry.Private[listing.CountKey]
 
     @strawberry.field(description="How many articles the whole listing holds, across all pages.")
-    async def total_count(self, info: strawberry.Info[Context, None]) -> int:
+    async def total_count(self, info: Info) -> int:
         return await info.context.loaders.article_count.load(self.count_key)
 
 
@@ -90,7 +90,7 @@ def as_utc(moment: datetime | None, argument: str) -> datetime | None:
 
 
 async def article_connection(
-    info: strawberry.Info[Context, None],
+    info: Info,
     *,
     first: int,
     after: str | None,
@@ -128,7 +128,7 @@ def scoped_articles(scope: listing.Scope) -> Any:
 
     async def articles(
         root: Any,
-        info: strawberry.Info[Context, None],
+        info: Info,
         first: int = 20,
         after: str | None = None,
         filter: ArticleFilter | None = None,

@@ -3,7 +3,7 @@ from typing import Self
 import strawberry
 
 import models
-from app.context import Context
+from app.context import Info
 from app.listing import CountKey, Listing, Scope
 from resolvers.types.node import Node, encode_id
 from resolvers.types.pagination import scoped_articles
@@ -18,7 +18,7 @@ class Tag(Node):
     articles = scoped_articles(Scope.TAG)
 
     @strawberry.field(description="How many published articles carry this tag.")
-    async def article_count(self, info: strawberry.Info[Context, None]) -> int:
+    async def article_count(self, info: Info) -> int:
         return await info.context.loaders.article_count.load(self.count_key)
 
     @property
