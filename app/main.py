@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await engine.dispose()
 
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the start-up schema check is routine
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

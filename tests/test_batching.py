@@ -66,6 +66,7 @@ async def _statements_for_listing(gql, statements, first: int) -> int:
 async def test_articles_listing_statement_count_does_not_grow(gql, session, statements, sizes):
     await _newsroom(session, pages=max(sizes))
     counts = [await _statements_for_listing(gql, statements, n) for n in sizes]
+    print(f"articles listing, statements at N={sizes}: {counts}")  # shown by pytest -s
     assert counts[0] == counts[1] == counts[2], counts
     assert counts[0] <= 10, statements.statements
 
@@ -80,5 +81,6 @@ async def test_article_page_statement_count_is_constant(gql, session, statements
         assert result.errors is None
         assert len(result.data["article"]["related"]) == 5
         counts.append(len(statements))
+    print(f"article page, statements for three articles: {counts}")  # shown by pytest -s
     assert counts[0] == counts[1] == counts[2], counts
     assert counts[0] <= 10, statements.statements
