@@ -85,6 +85,43 @@ menolak menyetujui meluncurkan menunda mengungkap menghadapi memenangkan meningk
 memangkas perundingan kesepakatan krisis tantangan rencana proyek strategi masa depan minggu
 tahun bulan hari ini pejabat pemimpin pemilih masyarakat keluarga anak"""),
 }
+# Headlines are one pick from each part, in order: who, does what, to what, where or why.
+HEADLINES = {
+    "en": (
+        ["Government", "Parliament", "Central bank", "City council", "Health ministry",
+         "Research team", "Science academy", "Farmers' group", "Teachers' union", "Tech giant",
+         "Start-up", "National team", "Airline", "Police", "Supreme Court", "Residents' group",
+         "Investor group", "Energy regulator", "University", "Film festival"],
+        [" approves", " rejects", " unveils", " delays", " warns over", " backs", " scraps",
+         " launches", " questions", " expands", " cuts funding for", " investigates",
+         " signs deal on", " plans", " celebrates"],
+        [" new housing plan", " fuel subsidy reform", " rail expansion", " flood defences",
+         " minimum wage rise", " vaccine programme", " solar power push", " data privacy rules",
+         " school meals scheme", " rice import quota", " stadium project", " AI research lab",
+         " coastal clean-up", " tax overhaul", " cross-border trade pact", " drought relief fund",
+         " airport upgrade", " museum reopening", " cybersecurity law", " electric bus fleet"],
+        ["", " in Jakarta", " in Surabaya", " after long talks", " amid protests",
+         " as prices rise", " ahead of elections", " despite criticism", " for next year",
+         " in landmark vote"],
+    ),
+    "id": (
+        ["Pemerintah", "DPR", "Bank Indonesia", "Pemkot", "Kemenkes", "Peneliti", "Ilmuwan",
+         "Petani lokal", "Serikat guru", "Perusahaan teknologi", "Perusahaan rintisan", "Timnas",
+         "Maskapai", "Polisi", "Mahkamah Agung", "Warga", "Investor", "Regulator energi",
+         "Universitas", "Festival film"],
+        [" menyetujui", " menolak", " meluncurkan", " menunda", " memperingatkan soal",
+         " mendukung", " membatalkan", " memperluas", " memangkas dana", " menyelidiki",
+         " meneken kesepakatan", " merencanakan"],
+        [" rencana perumahan baru", " reformasi subsidi BBM", " perluasan jalur kereta",
+         " tanggul banjir", " kenaikan upah minimum", " program vaksinasi",
+         " pembangkit tenaga surya", " aturan privasi data", " program makan sekolah",
+         " kuota impor beras", " proyek stadion", " laboratorium AI", " pembersihan pantai",
+         " reformasi pajak", " pakta dagang", " dana bantuan kemarau", " renovasi bandara",
+         " pembukaan museum", " UU keamanan siber", " armada bus listrik"],
+        ["", " di Jakarta", " di Surabaya", " setelah perundingan panjang", " di tengah protes",
+         " saat harga naik", " jelang pemilu", " meski dikritik", " untuk tahun depan"],
+    ),
+}  # fmt: skip
 FIRST_NAMES = words("""
 James Mary Robert Linda Michael Sarah David Emma Daniel Olivia Thomas Grace Budi
 Siti Agus Dewi Rina Andi Putri Joko Wulan Hendra Maya Yusuf Ayu Rizky Nadia Fajar Intan Bayu
@@ -184,9 +221,9 @@ def make_tag_names() -> list[str]:
     return list(dict.fromkeys([*names, *combos]))[:300]
 
 
-def make_text(rng: Random, prose: Prose) -> tuple[list[str], str, str]:
-    """Title words, a one- or two-sentence summary and a Markdown body of 80-300 words."""
-    title = rng.choices(prose.vocab, k=rng.randint(5, 12))
+def make_text(rng: Random, lang: str, prose: Prose) -> tuple[str, str, str]:
+    """A headline, a one- or two-sentence summary and a Markdown body of 80-300 words."""
+    title = "".join(rng.choice(part) for part in HEADLINES[lang])
     summary = " ".join(prose.run(rng, 1) for _ in range(rng.randint(1, 2)))
     paragraphs = rng.randint(2, 5)
     # Round up to reach 80 words; each run overshoots by at most 15, so stay at or under 300.
@@ -223,9 +260,8 @@ def make_buckets(rng: Random, ctx: Context, article_id: int, age_s: int, total: 
 
 def add_article(rng: Random, ctx: Context, article_id: int, chunk: Chunk) -> None:
     lang = "en" if rng.random() < 0.7 else "id"
-    title_words, summary, body = make_text(rng, ctx.prose[lang])
-    title = " ".join(title_words).capitalize()
-    slug = f"{'-'.join(title_words)[:180].rstrip('-')}-{article_id}"
+    title, summary, body = make_text(rng, lang, ctx.prose[lang])
+    slug = f"{slugify(title)[:180].rstrip('-')}-{article_id}"
     roll = rng.random()
     status = "published" if roll < 0.90 else "draft" if roll < 0.96 else "archived"
     if status == "draft":
