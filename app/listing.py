@@ -16,7 +16,8 @@ from enum import Enum
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, bindparam, exists, func, tuple_
+from sqlalchemy import ColumnElement, bindparam, exists, func, literal, tuple_, union_all
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from app.db import SessionMaker
@@ -214,20 +215,25 @@ def _one_page(listing: Listing, first: int, after: Cursor | None, scope_id: int 
 
 
 def _many_pages(listing: Listing, first: int, after: Cursor | None, scope_ids: list[int]) -> Any:
-    """The same page for several parents at once: (article, parent id) rows, ranked per parent."""
-    assert listing.scope is not None
-    scope = _scope_column(listing.scope)
-    rank = func.row_number().over(partition_by=scope, order_by=_ordering(listing.order))
-    ranked = _base(listing, col(Article.id), scope.label("scope_id"), rank.label("rank"))
-    ranked = ranked.where(scope.in_(scope_ids))
-    if after is not None:
-        ranked = ranked.where(_after(after))
-    ranked = ranked.subquery()
+    """The same page for several parents at once, as (article, parent id) rows.
+
+    One LIMIT query per parent, glued with UNION ALL: each walks the index like a
+    single page does, where ROW_NUMBER() over all parents would rank every article
+    of every parent first.
+    """
+    pages = [
+        sa_select(
+            _one_page(listing, first, after, scope_id)
+            .with_only_columns(col(Article.id), literal(scope_id).label("scope_id"))
+            .subquery()
+        )
+        for scope_id in scope_ids
+    ]
+    paged = union_all(*pages).subquery()
     return (
-        select(Article, ranked.c.scope_id)
-        .join(ranked, ranked.c.id == Article.id)
-        .where(ranked.c.rank <= first + 1)
-        .order_by(ranked.c.scope_id, ranked.c.rank)
+        select(Article, paged.c.scope_id)
+        .join(paged, paged.c.id == Article.id)
+        .order_by(paged.c.scope_id, *_ordering(listing.order))
     )
 
 
