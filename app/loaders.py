@@ -20,23 +20,14 @@ Row = TypeVar("Row", Article, Author, Category, Tag)
 V = TypeVar("V")
 
 
-async def load_rows_by_id(
-    model: type[Row], keys: Sequence[int], sessionmaker: SessionMaker
+async def load_rows_by(
+    model: type[Row], field: str, keys: Sequence[Any], sessionmaker: SessionMaker
 ) -> list[Row | None]:
-    """Rows of `model` by primary key, None where missing."""
+    """Rows of `model` whose unique `field` (id or slug) is each key, None where missing."""
+    column = getattr(model, field)
     async with sessionmaker() as session:
-        rows = (await session.exec(select(model).where(col(model.id).in_(keys)))).all()
-    found = {row.id: row for row in rows}
-    return [found.get(key) for key in keys]
-
-
-async def load_rows_by_slug(
-    model: type[Row], keys: Sequence[str], sessionmaker: SessionMaker
-) -> list[Row | None]:
-    """Rows of `model` by slug, None where missing."""
-    async with sessionmaker() as session:
-        rows = (await session.exec(select(model).where(col(model.slug).in_(keys)))).all()
-    found = {row.slug: row for row in rows}
+        rows = (await session.exec(select(model).where(col(column).in_(keys)))).all()
+    found = {getattr(row, field): row for row in rows}
     return [found.get(key) for key in keys]
 
 
@@ -80,12 +71,12 @@ def build_loaders(sessionmaker: SessionMaker, now: datetime) -> Loaders:
         return DataLoader(load_fn=partial(fn, *args, sessionmaker=sessionmaker, **extra))
 
     return Loaders(
-        article_by_id=batched(load_rows_by_id, Article),
-        article_by_slug=batched(load_rows_by_slug, Article),
-        author_by_id=batched(load_rows_by_id, Author),
-        author_by_slug=batched(load_rows_by_slug, Author),
-        category_by_id=batched(load_rows_by_id, Category),
-        tag_by_id=batched(load_rows_by_id, Tag),
+        article_by_id=batched(load_rows_by, Article, "id"),
+        article_by_slug=batched(load_rows_by, Article, "slug"),
+        author_by_id=batched(load_rows_by, Author, "id"),
+        author_by_slug=batched(load_rows_by, Author, "slug"),
+        category_by_id=batched(load_rows_by, Category, "id"),
+        tag_by_id=batched(load_rows_by, Tag, "id"),
         tags_by_article_id=batched(load_tags_by_article_id),
         article_page=batched(load_article_pages),
         article_count=batched(load_article_counts),

@@ -7,7 +7,7 @@ from app.context import Info
 from app.errors import BadUserInput, check_text
 from resolvers.types.article import Article
 from resolvers.types.node import decode_id_of
-from resolvers.types.pagination import ArticleConnection, ArticleFilter, article_connection
+from resolvers.types.pagination import articles_field
 
 
 async def article(
@@ -24,17 +24,7 @@ async def article(
     return Article.if_visible(row)
 
 
-async def articles(
-    info: Info,
-    first: int = 20,
-    after: str | None = None,
-    filter: ArticleFilter | None = None,
-    order_by: listing.ArticleOrder = listing.ArticleOrder.PUBLISHED_AT_DESC,
-) -> ArticleConnection:
-    """Published articles, newest first unless `orderBy` says otherwise."""
-    return await article_connection(
-        info, first=first, after=after, filter=filter, order_by=order_by
-    )
+articles = articles_field(None, "Published articles, newest first unless `orderBy` says otherwise.")
 
 
 async def latest_news(

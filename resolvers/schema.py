@@ -27,7 +27,7 @@ logger = logging.getLogger("newsgate.errors")
 @strawberry.type
 class Query:
     article: Article | None = strawberry.field(resolver=article_fields.article)
-    articles: ArticleConnection = strawberry.field(resolver=article_fields.articles)
+    articles: ArticleConnection = article_fields.articles
     latest_news: list[Article] = strawberry.field(resolver=article_fields.latest_news)
     popular_articles: list[PopularArticle] = strawberry.field(
         resolver=popularity_fields.popular_articles

@@ -90,8 +90,8 @@ HEADLINES = {
     "en": (
         ["Government", "Parliament", "Central bank", "City council", "Health ministry",
          "Research team", "Science academy", "Farmers' group", "Teachers' union", "Tech giant",
-         "Start-up", "National team", "Airline", "Police chief", "Supreme Court", "Residents' group",
-         "Investor group", "Energy regulator", "University", "Film festival"],
+         "Start-up", "National team", "Airline", "Police chief", "Supreme Court",
+         "Residents' group", "Investor group", "Energy regulator", "University", "Film festival"],
         [" approves", " rejects", " unveils", " delays", " warns over", " backs", " scraps",
          " launches", " questions", " expands", " cuts funding for", " investigates",
          " signs deal on", " plans", " celebrates"],

@@ -5,7 +5,7 @@ import strawberry
 import models
 from app.listing import Scope
 from resolvers.types.node import Node, encode_id
-from resolvers.types.pagination import PageInfo, scoped_articles
+from resolvers.types.pagination import PageInfo, articles_field
 
 
 @strawberry.type
@@ -16,7 +16,7 @@ class Author(Node):
     avatar_url: str | None
     pk: strawberry.Private[int]
 
-    articles = scoped_articles(Scope.AUTHOR)
+    articles = articles_field(Scope.AUTHOR, "Published articles of this author.")
 
     @classmethod
     def from_model(cls, row: models.Author) -> Self:

@@ -5,7 +5,7 @@ import strawberry
 import models
 from app.listing import Scope
 from resolvers.types.node import Node, encode_id
-from resolvers.types.pagination import scoped_articles
+from resolvers.types.pagination import articles_field
 
 
 @strawberry.type
@@ -14,7 +14,7 @@ class Category(Node):
     name: str
     pk: strawberry.Private[int]
 
-    articles = scoped_articles(Scope.CATEGORY)
+    articles = articles_field(Scope.CATEGORY, "Published articles of this category.")
 
     @classmethod
     def from_model(cls, row: models.Category) -> Self:

@@ -123,8 +123,8 @@ async def article_connection(
     )
 
 
-def scoped_articles(scope: listing.Scope) -> Any:
-    """The `articles` connection field of an author, category or tag."""
+def articles_field(scope: listing.Scope | None, description: str) -> Any:
+    """An `articles` connection field: at the root, or of an author, category or tag."""
 
     async def articles(
         root: Any,
@@ -141,9 +141,7 @@ def scoped_articles(scope: listing.Scope) -> Any:
             filter=filter,
             order_by=order_by,
             scope=scope,
-            scope_id=root.pk,
+            scope_id=root.pk if scope else None,
         )
 
-    return strawberry.field(
-        resolver=articles, description=f"Published articles of this {scope.value}."
-    )
+    return strawberry.field(resolver=articles, description=description)

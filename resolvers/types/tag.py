@@ -6,7 +6,7 @@ import models
 from app.context import Info
 from app.listing import CountKey, Listing, Scope
 from resolvers.types.node import Node, encode_id
-from resolvers.types.pagination import scoped_articles
+from resolvers.types.pagination import articles_field
 
 
 @strawberry.type
@@ -15,7 +15,7 @@ class Tag(Node):
     name: str
     pk: strawberry.Private[int]
 
-    articles = scoped_articles(Scope.TAG)
+    articles = articles_field(Scope.TAG, "Published articles of this tag.")
 
     @strawberry.field(description="How many published articles carry this tag.")
     async def article_count(self, info: Info) -> int:
