@@ -8,6 +8,7 @@ from starlette.requests import Request
 
 from app.db import SessionMaker
 from app.loaders import Loaders, build_loaders
+from app.recorder import ViewRecorder
 from models.base import utcnow
 
 
@@ -18,6 +19,7 @@ class Context:
     # resolve concurrently and an AsyncSession must not be shared between tasks.
     sessionmaker: SessionMaker
     read_sessionmaker: SessionMaker
+    views: ViewRecorder
     request: Request | None = None
     now: datetime = field(default_factory=utcnow)
     loaders: Loaders = field(init=False)

@@ -16,6 +16,7 @@ from strawberry.asgi import GraphQL
 from app.context import Context
 from app.db import SessionMaker, make_engine, make_read_sessionmaker, make_sessionmaker
 from app.migrations import check_schema_current
+from app.recorder import ViewRecorder
 from app.settings import Settings, get_settings
 from resolvers.schema import schema
 
@@ -24,6 +25,7 @@ class State(TypedDict):
     engine: AsyncEngine
     sessionmaker: SessionMaker
     read_sessionmaker: SessionMaker
+    views: ViewRecorder
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -32,6 +34,7 @@ class GraphQLApp(GraphQL[Context, None]):
         return Context(
             sessionmaker=state.sessionmaker,
             read_sessionmaker=state.read_sessionmaker,
+            views=state.views,
             request=request,
         )
 
@@ -54,14 +57,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         engine = make_engine(settings)
+        views = ViewRecorder(engine, settings.view_flush_ms / 1000)
         try:
             await check_schema_current(engine)
             yield {
                 "engine": engine,
                 "sessionmaker": make_sessionmaker(engine),
                 "read_sessionmaker": make_read_sessionmaker(engine),
+                "views": views,
             }
         finally:
+            await views.aclose()
             await engine.dispose()
 
     logging.getLogger("alembic").setLevel(logging.WARNING)  # the start-up schema check is routine

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
     workers: int = Field(default=1, ge=1)
+    # Group commit: views wait this long to share a transaction; 0 writes each on its own.
+    view_flush_ms: float = Field(default=5.0, ge=0, le=1000)
 
     @field_validator("database_url")
     @classmethod

@@ -3,13 +3,14 @@
 from models.article import Article, ArticleStatus, ArticleTag, reading_time_minutes
 from models.author import Author
 from models.taxonomy import Category, Tag
-from models.views import ArticleViewBucket, bucket_start
+from models.views import ArticleViewBucket, ArticleViewVisitor, bucket_start
 
 __all__ = [
     "Article",
     "ArticleStatus",
     "ArticleTag",
     "ArticleViewBucket",
+    "ArticleViewVisitor",
     "Author",
     "Category",
     "Tag",

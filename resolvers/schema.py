@@ -13,12 +13,14 @@ from resolvers import authors as author_fields
 from resolvers import nodes as node_fields
 from resolvers import popularity as popularity_fields
 from resolvers import taxonomy as taxonomy_fields
+from resolvers import views as view_fields
 from resolvers.types.article import Article
 from resolvers.types.author import Author, AuthorConnection
 from resolvers.types.category import Category
 from resolvers.types.node import Node
 from resolvers.types.pagination import ArticleConnection
 from resolvers.types.popular_article import PopularArticle
+from resolvers.types.recorded_view import RecordViewPayload, RecordViewsPayload
 from resolvers.types.tag import Tag
 
 logger = logging.getLogger("newsgate.errors")
@@ -42,9 +44,8 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    record_view: popularity_fields.RecordViewPayload = strawberry.field(
-        resolver=popularity_fields.record_view
-    )
+    record_view: RecordViewPayload = strawberry.field(resolver=view_fields.record_view)
+    record_views: RecordViewsPayload = strawberry.field(resolver=view_fields.record_views)
 
 
 class NewsgateSchema(strawberry.Schema):

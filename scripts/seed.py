@@ -40,7 +40,10 @@ from app.settings import async_database_url, get_settings
 Row = tuple[Any, ...]
 CHUNK = 10_000
 BUCKET_WINDOW_HOURS = 90 * 24
-TABLES = ("author", "category", "tag", "article", "article_tag", "article_view_bucket")
+TABLES = (
+    "author", "category", "tag", "article", "article_tag", "article_view_bucket",
+    "article_view_visitor",
+)  # fmt: skip
 COLUMNS: dict[str, tuple[str, ...]] = {
     "author": ("id", "slug", "name", "bio", "avatar_url", "created_at"),
     "category": ("id", "slug", "name"),

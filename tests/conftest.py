@@ -21,6 +21,7 @@ from strawberry.types import ExecutionResult
 from app.context import Context
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from app.migrations import alembic_config
+from app.recorder import ViewRecorder
 from app.settings import Settings
 from resolvers.schema import schema
 
@@ -97,13 +98,22 @@ Gql = Callable[..., Any]
 
 
 @pytest.fixture
-def gql(engine: AsyncEngine) -> Gql:
+async def views(engine: AsyncEngine) -> AsyncIterator[ViewRecorder]:
+    """The group-commit view recorder, as the app runs it."""
+    recorder = ViewRecorder(engine, interval=0.002)
+    yield recorder
+    await recorder.aclose()
+
+
+@pytest.fixture
+def gql(engine: AsyncEngine, views: ViewRecorder) -> Gql:
     """Run a GraphQL document as one request would: a fresh context and fresh loaders."""
 
     async def run(query: str, **variables: Any) -> ExecutionResult:
         context = Context(
             sessionmaker=make_sessionmaker(engine),
             read_sessionmaker=make_read_sessionmaker(engine),
+            views=views,
         )
         return await schema.execute(query, variable_values=variables, context_value=context)
 

@@ -1,0 +1,208 @@
+"""Counting views with group commit.
+
+Views from concurrent requests wait a few milliseconds, then go to the database together
+in one transaction; each caller is answered once that transaction has committed. Under
+load a transaction carries many views, so the database does one commit where it would
+otherwise do hundreds.
+"""
+
+import asyncio
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import bindparam, case, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from models import Article, ArticleStatus, ArticleViewBucket, ArticleViewVisitor, bucket_start
+from models.base import utcnow
+
+REPEAT_WINDOW = timedelta(minutes=30)  # a visitor's views of an article this close count once
+MAX_VIEW_AGE = timedelta(hours=48)  # how far back a recorded view may be dated
+ROWS_PER_STATEMENT = 5_000  # keeps each statement under PostgreSQL's 32,767 parameters
+
+_articles = Article.__table__  # type: ignore[attr-defined]
+_buckets = ArticleViewBucket.__table__  # type: ignore[attr-defined]
+_visitors = ArticleViewVisitor.__table__  # type: ignore[attr-defined]
+
+
+class Outcome(Enum):
+    COUNTED = "COUNTED"
+    REPEAT = "REPEAT"  # the same visitor viewed the same article within REPEAT_WINDOW
+    NOT_FOUND = "NOT_FOUND"  # no published article has that id
+
+
+@dataclass(frozen=True)
+class View:
+    article_id: int
+    viewed_at: datetime
+    visitor_id: str | None = None
+
+
+class ViewRecorder:
+    """Writes views in shared transactions, one per `interval` seconds at most.
+
+    With `interval` 0 every call writes its own transaction (the naive way, kept
+    for comparison in scripts/bench_views.py).
+    """
+
+    def __init__(self, engine: AsyncEngine, interval: float) -> None:
+        self._engine = engine
+        self._interval = interval
+        self._pending: list[tuple[list[View], asyncio.Future[list[Outcome]]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._forgotten_at = 0.0
+
+    async def record(self, views: Sequence[View]) -> list[Outcome]:
+        """What became of each view, once all of them are committed."""
+        if self._interval == 0:
+            return await self._write(list(views))
+        future: asyncio.Future[list[Outcome]] = asyncio.get_running_loop().create_future()
+        self._pending.append((list(views), future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_while_pending())
+        return await future
+
+    async def aclose(self) -> None:
+        """Write what is still pending (at shutdown)."""
+        if self._flusher is not None:
+            await self._flusher
+
+    async def _flush_while_pending(self) -> None:
+        while self._pending:
+            await asyncio.sleep(self._interval)  # let concurrent callers join this transaction
+            batch, self._pending = self._pending, []
+            try:
+                outcomes = await self._write([view for views, _ in batch for view in views])
+            except Exception as error:  # every caller of the batch hears of it
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                continue
+            start = 0
+            for views, future in batch:
+                if not future.done():  # a caller that went away is cancelled
+                    future.set_result(outcomes[start : start + len(views)])
+                start += len(views)
+
+    async def _write(self, views: list[View]) -> list[Outcome]:
+        async with self._engine.begin() as connection:
+            outcomes = await _count_views(connection, views)
+            # Visitors are remembered as long as a late view could still repeat them.
+            if time.monotonic() - self._forgotten_at > 60:
+                self._forgotten_at = time.monotonic()
+                horizon = _seconds(utcnow() - MAX_VIEW_AGE - REPEAT_WINDOW)
+                await connection.execute(delete(_visitors).where(_visitors.c.counted_at < horizon))
+        return outcomes
+
+
+async def _count_views(connection: AsyncConnection, views: list[View]) -> list[Outcome]:
+    article_ids = sorted({view.article_id for view in views})
+    published = set(
+        (
+            await connection.execute(
+                select(_articles.c.id).where(
+                    _articles.c.id.in_(article_ids), _articles.c.status == ArticleStatus.PUBLISHED
+                )
+            )
+        ).scalars()
+    )
+    outcomes = [
+        Outcome.COUNTED if view.article_id in published else Outcome.NOT_FOUND for view in views
+    ]
+    await _mark_repeats(connection, views, outcomes)
+    counted = [
+        view for view, outcome in zip(views, outcomes, strict=True) if outcome is Outcome.COUNTED
+    ]
+    totals = Counter(view.article_id for view in counted)
+    hours = Counter((view.article_id, bucket_start(view.viewed_at)) for view in counted)
+    # Rows in key order, so concurrent writers lock them in the same order and never deadlock.
+    if totals:
+        await connection.execute(
+            update(_articles)
+            .where(_articles.c.id == bindparam("pk"))
+            .values(view_count=_articles.c.view_count + bindparam("n")),
+            [{"pk": pk, "n": n} for pk, n in sorted(totals.items())],
+        )
+    bucket_rows = [
+        {"article_id": pk, "hour": hour, "views": n} for (pk, hour), n in sorted(hours.items())
+    ]
+    for rows in _chunks(bucket_rows):
+        insert = _insert(connection)(_buckets).values(rows)
+        await connection.execute(
+            insert.on_conflict_do_update(
+                index_elements=["article_id", "hour"],
+                set_={"views": _buckets.c.views + insert.excluded.views},
+            )
+        )
+    return outcomes
+
+
+async def _mark_repeats(
+    connection: AsyncConnection, views: list[View], outcomes: list[Outcome]
+) -> None:
+    """Turn COUNTED into REPEAT for a visitor's views within REPEAT_WINDOW of a counted one.
+
+    The database remembers when each visitor's view of each article last counted, so
+    the rule holds across every worker and instance, in the same transaction as the
+    counts. Inside one batch a visitor's views of an article are first thinned in
+    time order (one per REPEAT_WINDOW), then checked against the database in rounds,
+    since one statement may touch each key once.
+    """
+    runs: defaultdict[tuple[int, str], list[int]] = defaultdict(list)
+    for index in sorted(range(len(views)), key=lambda i: views[i].viewed_at):
+        view = views[index]
+        if view.visitor_id is None or outcomes[index] is not Outcome.COUNTED:
+            continue
+        run = runs[view.article_id, view.visitor_id]
+        if run and views[index].viewed_at - views[run[-1]].viewed_at < REPEAT_WINDOW:
+            outcomes[index] = Outcome.REPEAT
+        else:
+            run.append(index)
+    for round_ in range(max((len(run) for run in runs.values()), default=0)):
+        indexes = [run[round_] for run in runs.values() if len(run) > round_]
+        for chunk in _chunks(indexes):
+            rows = [
+                {
+                    "article_id": views[i].article_id,
+                    "visitor_id": views[i].visitor_id,
+                    "counted_at": _seconds(views[i].viewed_at),
+                }
+                for i in chunk
+            ]
+            insert = _insert(connection)(_visitors).values(rows)
+            later = insert.excluded.counted_at > _visitors.c.counted_at
+            apart = func.abs(insert.excluded.counted_at - _visitors.c.counted_at)
+            fresh = await connection.execute(
+                insert.on_conflict_do_update(
+                    index_elements=["article_id", "visitor_id"],
+                    set_={
+                        "counted_at": case(
+                            (later, insert.excluded.counted_at), else_=_visitors.c.counted_at
+                        )
+                    },
+                    where=apart >= int(REPEAT_WINDOW.total_seconds()),
+                ).returning(_visitors.c.article_id, _visitors.c.visitor_id)
+            )
+            counted = set(fresh.tuples())
+            for i in chunk:
+                if (views[i].article_id, views[i].visitor_id) not in counted:
+                    outcomes[i] = Outcome.REPEAT
+
+
+def _insert(connection: AsyncConnection) -> Any:
+    return postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+
+
+def _chunks(items: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(items), ROWS_PER_STATEMENT):
+        yield items[start : start + ROWS_PER_STATEMENT]
+
+
+def _seconds(moment: datetime) -> int:
+    return int(moment.timestamp())
