@@ -189,7 +189,7 @@ async def _mark_repeats(
                     where=apart >= int(REPEAT_WINDOW.total_seconds()),
                 ).returning(_visitors.c.article_id, _visitors.c.visitor_id)
             )
-            counted = set(fresh.tuples())
+            counted = {(row.article_id, row.visitor_id) for row in fresh}
             for i in chunk:
                 if (views[i].article_id, views[i].visitor_id) not in counted:
                     outcomes[i] = Outcome.REPEAT

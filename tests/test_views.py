@@ -1,0 +1,155 @@
+"""Counting views: group commit, repeat visitors, and partners' batches."""
+
+import asyncio
+from datetime import timedelta
+
+from sqlmodel import col, select
+
+import models
+from app.recorder import Outcome, View, ViewRecorder
+from models.base import utcnow
+from resolvers.types.node import encode_id
+from tests.factories import make_article
+
+RECORD = """
+mutation ($id: ID!, $visitor: String) {
+  recordView(articleId: $id, visitorId: $visitor) { counted article { viewCount } }
+}
+"""
+
+RECORD_MANY = """
+mutation ($views: [ViewInput!]!) {
+  recordViews(views: $views) { counted results { articleId counted } }
+}
+"""
+
+
+async def _stored_views(session, article) -> tuple[int, int]:
+    """The article's all-time count and the sum of its buckets, as committed."""
+    async with session() as s:
+        row = (
+            await s.exec(select(models.Article).where(col(models.Article.id) == article.id))
+        ).one()
+        buckets = (
+            await s.exec(
+                select(models.ArticleViewBucket).where(
+                    col(models.ArticleViewBucket.article_id) == article.id
+                )
+            )
+        ).all()
+    return row.view_count, sum(bucket.views for bucket in buckets)
+
+
+async def test_record_view_same_visitor_counts_once_within_30_minutes(gql, session):
+    article = await make_article(session)
+    gid = encode_id("Article", article.id)
+    first = await gql(RECORD, id=gid, visitor="v-1")
+    again = await gql(RECORD, id=gid, visitor="v-1")
+    other = await gql(RECORD, id=gid, visitor="v-2")
+    anonymous = await gql(RECORD, id=gid)
+    assert [r.data["recordView"] for r in (first, again, other, anonymous)] == [
+        {"counted": True, "article": {"viewCount": 1}},
+        {"counted": False, "article": {"viewCount": 1}},
+        {"counted": True, "article": {"viewCount": 2}},
+        {"counted": True, "article": {"viewCount": 3}},
+    ]
+    assert await _stored_views(session, article) == (3, 3)
+
+
+async def test_repeat_rule_holds_across_recorders(engine, session):
+    """Two recorders stand for two workers: the database, not memory, decides repeats."""
+    article = await make_article(session)
+    now = utcnow()
+    one, two = ViewRecorder(engine, 0.001), ViewRecorder(engine, 0)
+    assert await one.record([View(article.id, now, "v")]) == [Outcome.COUNTED]
+    assert await two.record([View(article.id, now + timedelta(minutes=29), "v")]) == [
+        Outcome.REPEAT
+    ]
+    assert await two.record([View(article.id, now + timedelta(minutes=31), "v")]) == [
+        Outcome.COUNTED
+    ]
+    await one.aclose()
+    assert await _stored_views(session, article) == (2, 2)
+
+
+async def test_concurrent_views_share_one_transaction(engine, session, statements):
+    articles = [await make_article(session) for _ in range(3)]
+    recorder = ViewRecorder(engine, interval=0.05)
+    statements.clear()
+    calls = [recorder.record([View(articles[n % 3].id, utcnow())]) for n in range(60)]
+    outcomes = await asyncio.gather(*calls)
+    assert outcomes == [[Outcome.COUNTED]] * 60
+    writes = [
+        s for s in statements.statements if s.lstrip().upper().startswith(("UPDATE", "INSERT"))
+    ]
+    # One batch: one UPDATE of the totals (executemany) and one bucket upsert, not 60 of each.
+    assert len(writes) <= 4, writes
+    totals = [await _stored_views(session, article) for article in articles]
+    assert totals == [(20, 20)] * 3
+
+
+async def test_record_views_counts_batch_and_reports_missing_per_item(gql, session):
+    published = await make_article(session)
+    draft = await make_article(session, status=models.ArticleStatus.DRAFT)
+    now = utcnow()
+    views = [
+        {"articleId": encode_id("Article", published.id), "visitorId": "a"},
+        {"articleId": encode_id("Article", draft.id)},
+        {"articleId": encode_id("Article", published.id), "visitorId": "a"},
+        {"articleId": encode_id("Article", 999999)},
+        {
+            "articleId": encode_id("Article", published.id),
+            "visitorId": "a",
+            "viewedAt": (now - timedelta(hours=5)).isoformat(),
+        },
+    ]
+    result = await gql(RECORD_MANY, views=views)
+    gid = encode_id("Article", published.id)
+    assert result.data == {
+        "recordViews": {
+            "counted": 2,
+            "results": [
+                {"articleId": gid, "counted": True},
+                None,
+                {"articleId": gid, "counted": False},
+                None,
+                {"articleId": gid, "counted": True},
+            ],
+        }
+    }
+    assert [(e.path, e.extensions["code"]) for e in result.errors] == [
+        (["recordViews", "results", 1], "NOT_FOUND"),
+        (["recordViews", "results", 3], "NOT_FOUND"),
+    ]
+    assert await _stored_views(session, published) == (2, 2)
+    assert await _stored_views(session, draft) == (0, 0)
+
+
+async def test_record_views_refuses_bad_input_and_writes_nothing(gql, session):
+    article = await make_article(session)
+    gid = encode_id("Article", article.id)
+    now = utcnow()
+    cases = [
+        ([{"articleId": gid}] * 1001, "views"),
+        ([{"articleId": gid}, {"articleId": "nope"}], "views[1].articleId"),
+        (
+            [{"articleId": gid, "viewedAt": (now - timedelta(hours=49)).isoformat()}],
+            "views[0].viewedAt",
+        ),
+        (
+            [{"articleId": gid, "viewedAt": (now + timedelta(hours=1)).isoformat()}],
+            "views[0].viewedAt",
+        ),
+        ([{"articleId": gid, "visitorId": "x" * 129}], "views[0].visitorId"),
+        ([{"articleId": gid, "visitorId": "a\x00b"}], "views[0].visitorId"),
+    ]
+    for views, argument in cases:
+        result = await gql(RECORD_MANY, views=views)
+        assert result.data is None
+        (error,) = result.errors
+        assert error.extensions == {"code": "BAD_USER_INPUT", "argument": argument}
+    assert await _stored_views(session, article) == (0, 0)
+    ok = await gql(RECORD_MANY, views=[{"articleId": gid}])
+    assert ok.data == {
+        "recordViews": {"counted": 1, "results": [{"articleId": gid, "counted": True}]}
+    }
