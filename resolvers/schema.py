@@ -5,6 +5,7 @@ import uuid
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.types import ExecutionContext
 
 from app.errors import UserError
@@ -87,4 +88,10 @@ def _client_code(execution_context: ExecutionContext) -> str:
     return "BAD_USER_INPUT"  # variables that do not fit their declared types
 
 
-schema = NewsgateSchema(query=Query, mutation=Mutation, types=[Category, Tag])
+# Frontends send the same few documents over and over: parse and validate each once.
+schema = NewsgateSchema(
+    query=Query,
+    mutation=Mutation,
+    types=[Category, Tag],
+    extensions=[ParserCache, ValidationCache],
+)

@@ -1,0 +1,215 @@
+"""Benchmark view counting over HTTP: group commit against one transaction per view.
+
+Creates a throwaway PostgreSQL database, seeds it, then for each mode starts the server,
+lets concurrent clients send `recordView` for a while, stops the server, and checks that
+the stored counts equal exactly the views the server acknowledged. Prints acknowledged
+views per second, p50 and p99 latency, and how many times faster group commit is.
+
+    .venv/bin/python scripts/bench_views.py                  # both modes, 64 clients, 20 s each
+    .venv/bin/python scripts/bench_views.py --seconds 5 --clients 16
+"""
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import httpx2 as httpx
+from tqdm import tqdm
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from resolvers.types.node import encode_id  # noqa: E402
+
+RECORD = """mutation ($id: ID!, $visitor: String) {
+  recordView(articleId: $id, visitorId: $visitor) { counted article { viewCount } }
+}"""
+
+
+@dataclass
+class Run:
+    mode: str
+    seconds: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list)
+    counted: Counter[str] = field(default_factory=Counter)  # acknowledged views per article ID
+    failures: int = 0
+
+    @property
+    def acknowledged(self) -> int:
+        return len(self.latencies_ms)
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
+
+
+async def _client(http: httpx.AsyncClient, ids: list[str], run: Run, stop_at: float) -> None:
+    rng = random.Random()
+    while time.monotonic() < stop_at:
+        article_id = rng.choice(ids)
+        # Half the views carry a visitor ID from a small pool, so repeat visits happen.
+        visitor = f"visitor-{rng.randrange(500)}" if rng.random() < 0.5 else None
+        started = time.perf_counter()
+        try:
+            response = await http.post(
+                "/graphql",
+                json={"query": RECORD, "variables": {"id": article_id, "visitor": visitor}},
+            )
+            payload = response.json()["data"]["recordView"]
+        except (httpx.HTTPError, KeyError, TypeError, ValueError):
+            run.failures += 1
+            continue
+        run.latencies_ms.append((time.perf_counter() - started) * 1000)
+        if payload["counted"]:
+            run.counted[article_id] += 1
+
+
+async def _load(port: int, ids: list[str], clients: int, seconds: float, run: Run) -> None:
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30
+    ) as http:
+        started = time.monotonic()
+        stop_at = started + seconds
+        tasks = [asyncio.create_task(_client(http, ids, run, stop_at)) for _ in range(clients)]
+        with tqdm(total=int(seconds), desc=run.mode, unit="s") as progress:
+            while not all(task.done() for task in tasks):
+                await asyncio.sleep(1)
+                progress.n = min(int(seconds), int(time.monotonic() - started))
+                progress.set_postfix(views=run.acknowledged)
+        await asyncio.gather(*tasks)
+        run.seconds = time.monotonic() - started
+
+
+def _start_server(database_url: str, port: int, flush_ms: float) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "PORT": str(port),
+        "NEWSGATE_VIEW_FLUSH_MS": str(flush_ms),
+        "NEWSGATE_LOG_LEVEL": "warning",
+    }
+    return subprocess.Popen([sys.executable, "-m", "app", "serve"], cwd=ROOT, env=env)
+
+
+async def _wait_until_up(port: int) -> None:
+    async with httpx.AsyncClient() as http:
+        for _ in range(100):
+            try:
+                if (await http.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.1)
+    raise SystemExit("the server did not start")
+
+
+async def _stored_counts(dsn: str) -> Counter[int]:
+    connection = await asyncpg.connect(dsn)
+    try:
+        rows = await connection.fetch(
+            "SELECT a.id, a.view_count, coalesce(sum(b.views), 0) AS bucketed "
+            "FROM article a LEFT JOIN article_view_bucket b ON b.article_id = a.id GROUP BY a.id"
+        )
+    finally:
+        await connection.close()
+    for row in rows:
+        if row["view_count"] != row["bucketed"]:
+            raise SystemExit(f"article {row['id']}: total {row['view_count']} != buckets")
+    return Counter({row["id"]: row["view_count"] for row in rows})
+
+
+async def _bench(args: argparse.Namespace, dsn: str) -> None:
+    connection = await asyncpg.connect(dsn)
+    try:
+        ids = [
+            row["id"]
+            for row in await connection.fetch(
+                "SELECT id FROM article WHERE status = 'published' ORDER BY id LIMIT $1",
+                args.articles,
+            )
+        ]
+        # Start from zero, so stored counts are exactly what the runs added.
+        await connection.execute("UPDATE article SET view_count = 0")
+        await connection.execute("DELETE FROM article_view_bucket")
+        await connection.execute("DELETE FROM article_view_visitor")
+    finally:
+        await connection.close()
+    global_ids = {encode_id("Article", pk): pk for pk in ids}
+    runs = []
+    modes = [("naive", 0.0)] if args.naive else [("group commit", args.flush_ms), ("naive", 0.0)]
+    for mode, flush_ms in modes:
+        before = await _stored_counts(dsn)
+        server = _start_server(dsn, args.port, flush_ms)
+        try:
+            await _wait_until_up(args.port)
+            run = Run(mode)
+            await _load(args.port, list(global_ids), args.clients, args.seconds, run)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+        added = await _stored_counts(dsn) - before
+        expected = Counter({global_ids[gid]: n for gid, n in run.counted.items()})
+        verdict = (
+            "exact" if added == expected else f"MISMATCH: {added - expected}, {expected - added}"
+        )
+        print(
+            f"{mode:>13}: {run.acknowledged / run.seconds:8.0f} views/s acknowledged, "
+            f"p50 {run.percentile(0.5):6.1f} ms, p99 {run.percentile(0.99):6.1f} ms, "
+            f"{run.failures} failed; stored counts vs acknowledged: {verdict}"
+        )
+        runs.append(run)
+    if len(runs) == 2:
+        group, naive = (r.acknowledged / r.seconds for r in runs)
+        print(f"group commit / naive throughput: {group / naive:.1f}x")
+
+
+async def _admin(server_url: str, sql: str) -> None:
+    connection = await asyncpg.connect(server_url)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    add = parser.add_argument
+    add("--server-url", default="postgresql://postgres@127.0.0.1:5432/test",
+        help="a PostgreSQL database to connect to while creating the benchmark's own")  # fmt: skip
+    add("--clients", type=int, default=64, help="concurrent clients (64)")
+    add("--seconds", type=float, default=20, help="length of each run (20)")
+    add("--articles", type=int, default=1000, help="articles viewed (1000)")
+    add("--flush-ms", type=float, default=5, help="group commit interval (5)")
+    add("--port", type=int, default=8300, help="port for the server (8300)")
+    add("--naive", action="store_true", help="run only the naive mode")
+    args = parser.parse_args()
+    name = f"newsgate_bench_{uuid.uuid4().hex[:8]}"
+    dsn = args.server_url.rsplit("/", 1)[0] + f"/{name}"
+    asyncio.run(_admin(args.server_url, f'CREATE DATABASE "{name}"'))
+    try:
+        env = {**os.environ, "DATABASE_URL": dsn}
+        for command in (
+            [sys.executable, "-m", "alembic", "upgrade", "head"],
+            [sys.executable, "scripts/seed.py", "--articles", str(max(args.articles * 2, 2000))],
+        ):
+            subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+        asyncio.run(_bench(args, dsn))
+    finally:
+        asyncio.run(_admin(args.server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+if __name__ == "__main__":
+    main()
