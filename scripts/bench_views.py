@@ -145,7 +145,7 @@ async def _bench(args: argparse.Namespace, dsn: str) -> None:
         await connection.execute("DELETE FROM article_view_visitor")
     finally:
         await connection.close()
-    global_ids = {encode_id("Article", pk): pk for pk in ids}
+    global_ids: dict[str, int] = {encode_id("Article", pk): pk for pk in ids}
     runs = []
     modes = [("naive", 0.0)] if args.naive else [("group commit", args.flush_ms), ("naive", 0.0)]
     for mode, flush_ms in modes:

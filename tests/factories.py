@@ -59,13 +59,13 @@ async def make_article(
         status=status,
         published_at=published_at,
         reading_time_minutes=models.reading_time_minutes(body),
-        author_id=_pk(author),
-        category_id=_pk(category),
+        author_id=pk(author),
+        category_id=pk(category),
         **overrides,
     )
     article = await _add(sessionmaker, article)
     async with sessionmaker.begin() as session:
-        session.add_all(models.ArticleTag(article_id=_pk(article), tag_id=_pk(tag)) for tag in tags)
+        session.add_all(models.ArticleTag(article_id=pk(article), tag_id=pk(tag)) for tag in tags)
     return article
 
 
@@ -81,7 +81,7 @@ async def add_views(
         row.view_count += views
         bucket = await session.get(models.ArticleViewBucket, (article.id, hour))
         if bucket is None:
-            session.add(models.ArticleViewBucket(article_id=_pk(article), hour=hour, views=views))
+            session.add(models.ArticleViewBucket(article_id=pk(article), hour=hour, views=views))
         else:
             bucket.views += views
 
@@ -95,6 +95,7 @@ async def _add(sessionmaker: SessionMaker, row: Row) -> Row:
     return row
 
 
-def _pk(row: Any) -> int:
+def pk(row: Any) -> int:
+    """The primary key of a stored row."""
     assert row.id is not None
     return int(row.id)

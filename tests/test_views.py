@@ -9,7 +9,7 @@ import models
 from app.recorder import Outcome, View, ViewRecorder
 from models.base import utcnow
 from resolvers.types.node import encode_id
-from tests.factories import make_article
+from tests.factories import make_article, pk
 
 RECORD = """
 mutation ($id: ID!, $visitor: String) {
@@ -61,11 +61,11 @@ async def test_repeat_rule_holds_across_recorders(engine, session):
     article = await make_article(session)
     now = utcnow()
     one, two = ViewRecorder(engine, 0.001), ViewRecorder(engine, 0)
-    assert await one.record([View(article.id, now, "v")]) == [Outcome.COUNTED]
-    assert await two.record([View(article.id, now + timedelta(minutes=29), "v")]) == [
+    assert await one.record([View(pk(article), now, "v")]) == [Outcome.COUNTED]
+    assert await two.record([View(pk(article), now + timedelta(minutes=29), "v")]) == [
         Outcome.REPEAT
     ]
-    assert await two.record([View(article.id, now + timedelta(minutes=31), "v")]) == [
+    assert await two.record([View(pk(article), now + timedelta(minutes=31), "v")]) == [
         Outcome.COUNTED
     ]
     await one.aclose()
@@ -76,7 +76,7 @@ async def test_concurrent_views_share_one_transaction(engine, session, statement
     articles = [await make_article(session) for _ in range(3)]
     recorder = ViewRecorder(engine, interval=0.05)
     statements.clear()
-    calls = [recorder.record([View(articles[n % 3].id, utcnow())]) for n in range(60)]
+    calls = [recorder.record([View(pk(articles[n % 3]), utcnow())]) for n in range(60)]
     outcomes = await asyncio.gather(*calls)
     assert outcomes == [[Outcome.COUNTED]] * 60
     writes = [
