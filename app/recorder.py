@@ -42,6 +42,15 @@ class View:
     article_id: int
     viewed_at: datetime
     visitor_id: str | None = None
+    # Read the article back in the same transaction, for a caller that shows it: one
+    # query per batch, rather than every caller of a batch reading at the same moment.
+    return_article: bool = False
+
+
+@dataclass(frozen=True)
+class Recorded:
+    outcome: Outcome
+    article: Article | None = None  # as committed, when the view asked for it
 
 
 class ViewRecorder:
@@ -54,15 +63,15 @@ class ViewRecorder:
     def __init__(self, engine: AsyncEngine, interval: float) -> None:
         self._engine = engine
         self._interval = interval
-        self._pending: list[tuple[list[View], asyncio.Future[list[Outcome]]]] = []
+        self._pending: list[tuple[list[View], asyncio.Future[list[Recorded]]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._forgotten_at = 0.0
 
-    async def record(self, views: Sequence[View]) -> list[Outcome]:
+    async def record(self, views: Sequence[View]) -> list[Recorded]:
         """What became of each view, once all of them are committed."""
         if self._interval == 0:
             return await self._write(list(views))
-        future: asyncio.Future[list[Outcome]] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[list[Recorded]] = asyncio.get_running_loop().create_future()
         self._pending.append((list(views), future))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_while_pending())
@@ -78,7 +87,7 @@ class ViewRecorder:
             await asyncio.sleep(self._interval)  # let concurrent callers join this transaction
             batch, self._pending = self._pending, []
             try:
-                outcomes = await self._write([view for views, _ in batch for view in views])
+                recorded = await self._write([view for views, _ in batch for view in views])
             except Exception as error:  # every caller of the batch hears of it
                 for _, future in batch:
                     if not future.done():
@@ -87,18 +96,36 @@ class ViewRecorder:
             start = 0
             for views, future in batch:
                 if not future.done():  # a caller that went away is cancelled
-                    future.set_result(outcomes[start : start + len(views)])
+                    future.set_result(recorded[start : start + len(views)])
                 start += len(views)
 
-    async def _write(self, views: list[View]) -> list[Outcome]:
+    async def _write(self, views: list[View]) -> list[Recorded]:
         async with self._engine.begin() as connection:
             outcomes = await _count_views(connection, views)
+            articles = await _read_back(connection, views, outcomes)
             # Visitors are remembered as long as a late view could still repeat them.
             if time.monotonic() - self._forgotten_at > 60:
                 self._forgotten_at = time.monotonic()
                 horizon = _seconds(utcnow() - MAX_VIEW_AGE - REPEAT_WINDOW)
                 await connection.execute(delete(_visitors).where(_visitors.c.counted_at < horizon))
-        return outcomes
+        return [
+            Recorded(outcome, articles.get(view.article_id) if view.return_article else None)
+            for view, outcome in zip(views, outcomes, strict=True)
+        ]
+
+
+async def _read_back(
+    connection: AsyncConnection, views: list[View], outcomes: list[Outcome]
+) -> dict[int, Article]:
+    wanted = {
+        view.article_id
+        for view, outcome in zip(views, outcomes, strict=True)
+        if view.return_article and outcome is not Outcome.NOT_FOUND
+    }
+    if not wanted:
+        return {}
+    rows = await connection.execute(select(_articles).where(_articles.c.id.in_(wanted)))
+    return {row.id: Article(**row._mapping) for row in rows}
 
 
 async def _count_views(connection: AsyncConnection, views: list[View]) -> list[Outcome]:

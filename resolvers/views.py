@@ -6,9 +6,7 @@ import strawberry
 
 from app.context import Info
 from app.errors import BadUserInput, NotFound, check_text
-from app.loaders import load_rows_by
 from app.recorder import MAX_VIEW_AGE, Outcome, View
-from models import Article as ArticleRow
 from resolvers.types.article import Article
 from resolvers.types.node import decode_id_of
 from resolvers.types.pagination import as_utc
@@ -23,16 +21,18 @@ async def record_view(
 ) -> RecordViewPayload:
     """Count a view of a published article; answered once the view is stored."""
     pk = decode_id_of("Article", article_id, "articleId")
-    view = View(pk, info.context.now, check_text(visitor_id, "visitorId", max_length=128))
-    (outcome,) = await info.context.views.record([view])
-    if outcome is Outcome.NOT_FOUND:
+    visitor = check_text(visitor_id, "visitorId", max_length=128)
+    (recorded,) = await info.context.views.record(
+        [View(pk, info.context.now, visitor, return_article=True)]
+    )
+    if recorded.article is None:
         raise NotFound(f"No published article has the ID {article_id!r}.", argument="articleId")
-    # Read the article after the commit, so its viewCount includes this view.
-    (row,) = await load_rows_by(ArticleRow, "id", [pk], info.context.read_sessionmaker)
-    assert row is not None
-    info.context.loaders.article_by_id.prime(pk, row, force=True)
+    # Later fields of this request must see the view, like the payload's article does.
+    info.context.loaders.article_by_id.prime(pk, recorded.article, force=True)
     info.context.loaders.views.clear_all()
-    return RecordViewPayload(article=Article.from_model(row), counted=outcome is Outcome.COUNTED)
+    return RecordViewPayload(
+        article=Article.from_model(recorded.article), counted=recorded.outcome is Outcome.COUNTED
+    )
 
 
 async def record_views(info: Info, views: list[ViewInput]) -> RecordViewsPayload:
@@ -40,9 +40,12 @@ async def record_views(info: Info, views: list[ViewInput]) -> RecordViewsPayload
     if len(views) > MAX_VIEWS_PER_CALL:
         raise BadUserInput("views", f"at most {MAX_VIEWS_PER_CALL} per call, got {len(views)}")
     parsed = [_parse(info.context.now, index, view) for index, view in enumerate(views)]
-    outcomes = await info.context.views.record(parsed) if parsed else []
+    recorded = await info.context.views.record(parsed) if parsed else []
     info.context.loaders.views.clear_all()
-    return RecordViewsPayload(outcomes=outcomes, article_ids=[view.article_id for view in parsed])
+    return RecordViewsPayload(
+        outcomes=[view.outcome for view in recorded],
+        article_ids=[view.article_id for view in parsed],
+    )
 
 
 def _parse(now: datetime, index: int, view: ViewInput) -> View:

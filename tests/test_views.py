@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 import models
-from app.recorder import Outcome, View, ViewRecorder
+from app.recorder import Outcome, Recorded, View, ViewRecorder
 from models.base import utcnow
 from resolvers.types.node import encode_id
 from tests.factories import make_article, pk
@@ -61,12 +61,12 @@ async def test_repeat_rule_holds_across_recorders(engine, session):
     article = await make_article(session)
     now = utcnow()
     one, two = ViewRecorder(engine, 0.001), ViewRecorder(engine, 0)
-    assert await one.record([View(pk(article), now, "v")]) == [Outcome.COUNTED]
+    assert await one.record([View(pk(article), now, "v")]) == [Recorded(Outcome.COUNTED)]
     assert await two.record([View(pk(article), now + timedelta(minutes=29), "v")]) == [
-        Outcome.REPEAT
+        Recorded(Outcome.REPEAT)
     ]
     assert await two.record([View(pk(article), now + timedelta(minutes=31), "v")]) == [
-        Outcome.COUNTED
+        Recorded(Outcome.COUNTED)
     ]
     await one.aclose()
     assert await _stored_views(session, article) == (2, 2)
@@ -78,7 +78,7 @@ async def test_concurrent_views_share_one_transaction(engine, session, statement
     statements.clear()
     calls = [recorder.record([View(pk(articles[n % 3]), utcnow())]) for n in range(60)]
     outcomes = await asyncio.gather(*calls)
-    assert outcomes == [[Outcome.COUNTED]] * 60
+    assert outcomes == [[Recorded(Outcome.COUNTED)]] * 60
     writes = [
         s for s in statements.statements if s.lstrip().upper().startswith(("UPDATE", "INSERT"))
     ]
