@@ -7,7 +7,7 @@ import strawberry
 from starlette.requests import Request
 
 from app.db import SessionMaker
-from app.loaders import Loaders, build_loaders
+from app.loaders import Loaders
 from app.recorder import ViewRecorder
 from models.base import utcnow
 
@@ -25,7 +25,7 @@ class Context:
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = build_loaders(self.read_sessionmaker, self.now)
+        self.loaders = Loaders(self.read_sessionmaker, self.now)
 
 
 Info = strawberry.Info[Context, None]

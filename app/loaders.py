@@ -2,9 +2,8 @@
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
+from functools import cached_property, partial
 from typing import Any, TypeVar
 
 from sqlmodel import col, select
@@ -49,37 +48,59 @@ async def load_tags_by_article_id(
     return [tags[key] for key in keys]
 
 
-@dataclass
 class Loaders:
-    article_by_id: DataLoader[int, Article | None]
-    article_by_slug: DataLoader[str, Article | None]
-    author_by_id: DataLoader[int, Author | None]
-    author_by_slug: DataLoader[str, Author | None]
-    category_by_id: DataLoader[int, Category | None]
-    tag_by_id: DataLoader[int, Tag | None]
-    tags_by_article_id: DataLoader[int, list[Tag]]
-    article_page: DataLoader[PageKey, list[Article]]
-    article_count: DataLoader[CountKey, int]
-    views: DataLoader[ViewsKey, int]
-    related: DataLoader[RelatedKey, list[Article]]
+    """The DataLoaders of one request, each made on first use: their caches live and die
+    with the request, and a request builds only the loaders it needs."""
 
+    def __init__(self, sessionmaker: SessionMaker, now: datetime) -> None:
+        self._sessionmaker = sessionmaker
+        self._now = now
 
-def build_loaders(sessionmaker: SessionMaker, now: datetime) -> Loaders:
-    """Fresh loaders for one request; their caches live and die with it."""
+    def _batched(
+        self, fn: Callable[..., Awaitable[list[V]]], *args: Any, **extra: Any
+    ) -> DataLoader[Any, Any]:
+        return DataLoader(load_fn=partial(fn, *args, sessionmaker=self._sessionmaker, **extra))
 
-    def batched(fn: Callable[..., Awaitable[list[V]]], *args: Any, **extra: Any) -> Any:
-        return DataLoader(load_fn=partial(fn, *args, sessionmaker=sessionmaker, **extra))
+    @cached_property
+    def article_by_id(self) -> DataLoader[int, Article | None]:
+        return self._batched(load_rows_by, Article, "id")
 
-    return Loaders(
-        article_by_id=batched(load_rows_by, Article, "id"),
-        article_by_slug=batched(load_rows_by, Article, "slug"),
-        author_by_id=batched(load_rows_by, Author, "id"),
-        author_by_slug=batched(load_rows_by, Author, "slug"),
-        category_by_id=batched(load_rows_by, Category, "id"),
-        tag_by_id=batched(load_rows_by, Tag, "id"),
-        tags_by_article_id=batched(load_tags_by_article_id),
-        article_page=batched(load_article_pages),
-        article_count=batched(load_article_counts),
-        views=batched(load_views, now=now),
-        related=batched(load_related),
-    )
+    @cached_property
+    def article_by_slug(self) -> DataLoader[str, Article | None]:
+        return self._batched(load_rows_by, Article, "slug")
+
+    @cached_property
+    def author_by_id(self) -> DataLoader[int, Author | None]:
+        return self._batched(load_rows_by, Author, "id")
+
+    @cached_property
+    def author_by_slug(self) -> DataLoader[str, Author | None]:
+        return self._batched(load_rows_by, Author, "slug")
+
+    @cached_property
+    def category_by_id(self) -> DataLoader[int, Category | None]:
+        return self._batched(load_rows_by, Category, "id")
+
+    @cached_property
+    def tag_by_id(self) -> DataLoader[int, Tag | None]:
+        return self._batched(load_rows_by, Tag, "id")
+
+    @cached_property
+    def tags_by_article_id(self) -> DataLoader[int, list[Tag]]:
+        return self._batched(load_tags_by_article_id)
+
+    @cached_property
+    def article_page(self) -> DataLoader[PageKey, list[Article]]:
+        return self._batched(load_article_pages)
+
+    @cached_property
+    def article_count(self) -> DataLoader[CountKey, int]:
+        return self._batched(load_article_counts)
+
+    @cached_property
+    def views(self) -> DataLoader[ViewsKey, int]:
+        return self._batched(load_views, now=self._now)
+
+    @cached_property
+    def related(self) -> DataLoader[RelatedKey, list[Article]]:
+        return self._batched(load_related)
