@@ -109,11 +109,14 @@ async def _load(port: int, ids: list[str], clients: int, seconds: float, run: Ru
     run.seconds = time.monotonic() - started
 
 
-def _start_server(database_url: str, port: int, flush_ms: float) -> subprocess.Popen[bytes]:
+def _start_server(
+    database_url: str, port: int, workers: int, flush_ms: float
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "PORT": str(port),
+        "NEWSGATE_WORKERS": str(workers),
         "NEWSGATE_VIEW_FLUSH_MS": str(flush_ms),
         "NEWSGATE_LOG_LEVEL": "warning",
     }
@@ -168,7 +171,7 @@ async def _bench(args: argparse.Namespace, dsn: str) -> None:
     modes = [("naive", 0.0)] if args.naive else [("group commit", args.flush_ms), ("naive", 0.0)]
     for mode, flush_ms in modes:
         before = await _stored_counts(dsn)
-        server = _start_server(dsn, args.port, flush_ms)
+        server = _start_server(dsn, args.port, args.workers, flush_ms)
         try:
             await _wait_until_up(args.port)
             run = Run(mode)
@@ -212,6 +215,7 @@ def main() -> None:
     add("--articles", type=int, default=1000, help="articles viewed (1000)")
     add("--flush-ms", type=float, default=5, help="group commit interval (5)")
     add("--port", type=int, default=8300, help="port for the server (8300)")
+    add("--workers", type=int, default=2, help="server worker processes (2)")
     add("--naive", action="store_true", help="run only the naive mode")
     args = parser.parse_args()
     name = f"newsgate_bench_{uuid.uuid4().hex[:8]}"
