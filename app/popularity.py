@@ -15,6 +15,7 @@ from models.views import BUCKET
 
 
 class Window(Enum):
+    HOUR = "HOUR"
     DAY = "DAY"
     WEEK = "WEEK"
     MONTH = "MONTH"
@@ -22,6 +23,7 @@ class Window(Enum):
 
 
 _SPANS = {
+    Window.HOUR: timedelta(hours=1),
     Window.DAY: timedelta(days=1),
     Window.WEEK: timedelta(days=7),
     Window.MONTH: timedelta(days=30),
@@ -31,8 +33,8 @@ _SPANS = {
 def window_start(window: Window, now: datetime) -> datetime | None:
     """The first bucket of a rolling window ending now (None for all time).
 
-    The current, partial hour counts as one of the window's hours, so DAY is
-    this hour and the 23 before it.
+    The current, partial bucket counts as one of the window's buckets, so HOUR is
+    this five-minute bucket and the eleven before it.
     """
     span = _SPANS.get(window)
     return None if span is None else bucket_start(now) - span + BUCKET
@@ -54,14 +56,14 @@ async def load_views(
     starts = [bucket_start(now) - _SPANS[window] + BUCKET for window in windows]
     sums = [
         func.sum(
-            case((col(ArticleViewBucket.hour) >= start, col(ArticleViewBucket.views)), else_=0)
+            case((col(ArticleViewBucket.starts_at) >= start, col(ArticleViewBucket.views)), else_=0)
         )
         for start in starts
     ]
     stmt = (
         select(col(ArticleViewBucket.article_id), *sums)
         .where(col(ArticleViewBucket.article_id).in_({key.article_id for key in keys}))
-        .where(col(ArticleViewBucket.hour) >= min(starts))
+        .where(col(ArticleViewBucket.starts_at) >= min(starts))
         .group_by(col(ArticleViewBucket.article_id))
     )
     async with sessionmaker() as session:
@@ -99,7 +101,7 @@ async def most_viewed(
         stmt = (
             select(Article, views)
             .join(ArticleViewBucket, col(ArticleViewBucket.article_id) == Article.id)
-            .where(col(ArticleViewBucket.hour) >= since, *conditions)
+            .where(col(ArticleViewBucket.starts_at) >= since, *conditions)
             .group_by(col(Article.id))
         )
     stmt = stmt.order_by(views.desc(), col(Article.id).desc()).limit(first)

@@ -147,7 +147,7 @@ async def _count_views(connection: AsyncConnection, views: list[View]) -> list[O
         view for view, outcome in zip(views, outcomes, strict=True) if outcome is Outcome.COUNTED
     ]
     totals = Counter(view.article_id for view in counted)
-    hours = Counter((view.article_id, bucket_start(view.viewed_at)) for view in counted)
+    buckets = Counter((view.article_id, bucket_start(view.viewed_at)) for view in counted)
     # Rows in key order, so concurrent writers lock them in the same order and never deadlock.
     if totals:
         await connection.execute(
@@ -157,13 +157,14 @@ async def _count_views(connection: AsyncConnection, views: list[View]) -> list[O
             [{"pk": pk, "n": n} for pk, n in sorted(totals.items())],
         )
     bucket_rows = [
-        {"article_id": pk, "hour": hour, "views": n} for (pk, hour), n in sorted(hours.items())
+        {"article_id": pk, "starts_at": starts_at, "views": n}
+        for (pk, starts_at), n in sorted(buckets.items())
     ]
     for rows in _chunks(bucket_rows):
         insert = _insert(connection)(_buckets).values(rows)
         await connection.execute(
             insert.on_conflict_do_update(
-                index_elements=["article_id", "hour"],
+                index_elements=["article_id", "starts_at"],
                 set_={"views": _buckets.c.views + insert.excluded.views},
             )
         )

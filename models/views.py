@@ -3,22 +3,22 @@ from datetime import datetime, timedelta
 from sqlalchemy import BigInteger, Index
 from sqlmodel import Field, SQLModel
 
-# Views are counted per article per UTC hour: a rolling 24-hour window is then exact
-# to the hour, and a month of a busy article is at most 720 rows.
-BUCKET = timedelta(hours=1)
+# Views are counted per article per five minutes: rolling windows, the last hour
+# included, are exact to five minutes, and a month of a busy article is 8,640 rows.
+BUCKET = timedelta(minutes=5)
 
 
 def bucket_start(moment: datetime) -> datetime:
-    """The start of the hourly bucket that holds `moment`."""
-    return moment.replace(minute=0, second=0, microsecond=0)
+    """The start of the five-minute bucket that holds `moment`."""
+    return moment.replace(minute=moment.minute - moment.minute % 5, second=0, microsecond=0)
 
 
 class ArticleViewBucket(SQLModel, table=True):
     __tablename__ = "article_view_bucket"
-    __table_args__ = (Index("ix_article_view_bucket_hour", "hour", "article_id"),)
+    __table_args__ = (Index("ix_article_view_bucket_starts_at", "starts_at", "article_id"),)
 
     article_id: int = Field(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
-    hour: datetime = Field(primary_key=True)
+    starts_at: datetime = Field(primary_key=True)
     views: int = 0
 
 

@@ -51,7 +51,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "article": ("id", "slug", "title", "summary", "body", "language", "status", "published_at",
                 "updated_at", "reading_time_minutes", "author_id", "category_id", "view_count"),
     "article_tag": ("article_id", "tag_id"),
-    "article_view_bucket": ("article_id", "hour", "views"),
+    "article_view_bucket": ("article_id", "starts_at", "views"),
 }  # fmt: skip
 
 

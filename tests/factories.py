@@ -73,15 +73,17 @@ async def add_views(
     sessionmaker: SessionMaker, article: models.Article, views: int, hours_ago: int = 0
 ) -> None:
     """Record `views` views of `article` in the bucket `hours_ago` hours back."""
-    hour = models.bucket_start(utcnow() - timedelta(hours=hours_ago))
+    starts_at = models.bucket_start(utcnow() - timedelta(hours=hours_ago))
     async with sessionmaker.begin() as session:
         row = (
             await session.exec(select(models.Article).where(col(models.Article.id) == article.id))
         ).one()
         row.view_count += views
-        bucket = await session.get(models.ArticleViewBucket, (article.id, hour))
+        bucket = await session.get(models.ArticleViewBucket, (article.id, starts_at))
         if bucket is None:
-            session.add(models.ArticleViewBucket(article_id=pk(article), hour=hour, views=views))
+            session.add(
+                models.ArticleViewBucket(article_id=pk(article), starts_at=starts_at, views=views)
+            )
         else:
             bucket.views += views
 

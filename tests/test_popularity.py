@@ -9,6 +9,7 @@ from sqlmodel import select
 
 import models
 from models.base import utcnow
+from models.views import BUCKET
 from tests.factories import add_views, make_article, make_category
 
 # hours_ago -> views: powers of two, so every window's sum names exactly the buckets in it.
@@ -33,12 +34,12 @@ def _gid(type_name: str, pk: int | None) -> str:
     return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
 
-async def _steer_clear_of_the_hour() -> None:
-    """Wait out the top of the hour, so arranging and querying see the same current bucket."""
+async def _steer_clear_of_the_bucket_edge() -> None:
+    """Wait out the end of the current bucket, so arranging and querying see the same one."""
     now = utcnow()
-    left = 3600 - now.minute * 60 - now.second
-    if left < 20:
-        await asyncio.sleep(left + 1)
+    left = (models.bucket_start(now) + BUCKET - now).total_seconds()
+    if left < 5:
+        await asyncio.sleep(left + 0.5)
 
 
 async def _stored(session) -> tuple[list[tuple[int, datetime, int]], dict[int, int]]:
@@ -47,7 +48,7 @@ async def _stored(session) -> tuple[list[tuple[int, datetime, int]], dict[int, i
         buckets = (await s.exec(select(models.ArticleViewBucket))).all()
         articles = (await s.exec(select(models.Article))).all()
     return (
-        sorted((b.article_id, b.hour, b.views) for b in buckets),
+        sorted((b.article_id, b.starts_at, b.views) for b in buckets),
         {a.id: a.view_count for a in articles},
     )
 
@@ -85,7 +86,7 @@ def _ranked(*pairs: tuple[str, int]) -> list[dict[str, object]]:
     ],
 )
 async def test_popular_articles_window_edges_are_exact(gql, session, window, expected):
-    await _steer_clear_of_the_hour()
+    await _steer_clear_of_the_bucket_edge()
     await _window_newsroom(session)
     result = await gql(POPULAR, window=window)
     assert result.errors is None
@@ -112,7 +113,7 @@ async def test_popular_articles_first_limits_the_ranking(gql, session):
 async def test_popular_articles_filters_by_category_and_language(
     gql, session, window, category, language, expected
 ):
-    await _steer_clear_of_the_hour()
+    await _steer_clear_of_the_bucket_edge()
     views = 10
     for slug in ("world", "sport"):
         section = await make_category(session, slug=slug)
@@ -128,7 +129,7 @@ async def test_popular_articles_filters_by_category_and_language(
 
 
 async def test_views_window_agrees_with_view_count(gql, session):
-    await _steer_clear_of_the_hour()
+    await _steer_clear_of_the_bucket_edge()
     article = await make_article(session, slug="busy")
     for hours_ago, views in EDGES.items():
         await add_views(session, article, views, hours_ago=hours_ago)
@@ -145,7 +146,7 @@ async def test_views_window_agrees_with_view_count(gql, session):
 
 
 async def test_record_view_returns_article_with_the_view_counted(gql, session):
-    await _steer_clear_of_the_hour()
+    await _steer_clear_of_the_bucket_edge()
     article = await make_article(session, title="Counted")
     await add_views(session, article, 5, hours_ago=0)
     await add_views(session, article, 7, hours_ago=48)
@@ -162,7 +163,7 @@ async def test_record_view_returns_article_with_the_view_counted(gql, session):
 
 
 async def test_record_view_twice_in_a_row_counts_two(gql, session):
-    await _steer_clear_of_the_hour()
+    await _steer_clear_of_the_bucket_edge()
     article = await make_article(session, title="Twice")
     first = await gql(RECORD, id=_gid("Article", article.id))
     second = await gql(RECORD, id=_gid("Article", article.id))
@@ -173,7 +174,7 @@ async def test_record_view_twice_in_a_row_counts_two(gql, session):
 
 
 async def test_record_view_twice_in_one_document_counts_each(gql, session):
-    await _steer_clear_of_the_hour()
+    await _steer_clear_of_the_bucket_edge()
     article = await make_article(session, title="Twice")
     result = await gql(
         """mutation ($id: ID!) {

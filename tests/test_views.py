@@ -153,3 +153,19 @@ async def test_record_views_refuses_bad_input_and_writes_nothing(gql, session):
     assert ok.data == {
         "recordViews": {"counted": 1, "results": [{"articleId": gid, "counted": True}]}
     }
+
+
+async def test_hour_window_is_the_last_sixty_minutes(gql, views, session):
+    article = await make_article(session)
+    now = utcnow()
+    minutes_ago = [0, 30, 55, 65, 120]
+    await views.record([View(pk(article), now - timedelta(minutes=m)) for m in minutes_ago])
+    query = """query ($slug: String!) {
+      article(slug: $slug) { hour: views(window: HOUR) day: views(window: DAY) viewCount }
+      popularArticles(window: HOUR) { views article { slug } }
+    }"""
+    result = await gql(query, slug=article.slug)
+    assert result.data == {
+        "article": {"hour": 3, "day": 5, "viewCount": 5},
+        "popularArticles": [{"views": 3, "article": {"slug": article.slug}}],
+    }

@@ -15,7 +15,8 @@ from resolvers.types.tag import Tag
 
 strawberry.enum(
     popularity.Window,
-    description="A rolling window of view counts: the last 24 hours, 7 days, 30 days, or ever.",
+    description="A rolling window of view counts, exact to five minutes: "
+    "the last hour, 24 hours, 7 days, 30 days, or ever.",
 )
 
 
