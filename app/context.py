@@ -9,6 +9,7 @@ from starlette.requests import Request
 from app.db import SessionMaker
 from app.loaders import Loaders
 from app.recorder import ViewRecorder
+from app.settings import Settings, get_settings
 from models.base import utcnow
 
 
@@ -20,6 +21,7 @@ class Context:
     sessionmaker: SessionMaker
     read_sessionmaker: SessionMaker
     views: ViewRecorder
+    settings: Settings = field(default_factory=get_settings)
     request: Request | None = None
     now: datetime = field(default_factory=utcnow)
     loaders: Loaders = field(init=False)

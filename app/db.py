@@ -1,16 +1,24 @@
 """Engine and session factories for SQLite (embedded default) and PostgreSQL (production)."""
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.settings import Settings
 
 SessionMaker = async_sessionmaker[AsyncSession]
+T = TypeVar("T")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -44,6 +52,17 @@ def make_engine(settings: Settings) -> AsyncEngine:
 def make_sessionmaker(engine: AsyncEngine) -> SessionMaker:
     """Sessions that keep loaded rows usable after commit."""
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+def insert_for(connection: AsyncConnection) -> Any:
+    """INSERT with ON CONFLICT for the connection's database."""
+    return postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+
+
+def chunks(items: list[T], size: int = 5_000) -> Iterator[list[T]]:
+    """`items` in slices that keep a statement under PostgreSQL's 32,767 parameters."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def make_read_sessionmaker(engine: AsyncEngine) -> SessionMaker:

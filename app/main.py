@@ -1,8 +1,10 @@
 """The ASGI application: routes, lifespan and the GraphQL endpoint."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 from typing import Any, TypedDict
 
 import orjson
@@ -17,6 +19,7 @@ from app.context import Context
 from app.db import SessionMaker, make_engine, make_read_sessionmaker, make_sessionmaker
 from app.migrations import check_schema_current
 from app.recorder import ViewRecorder
+from app.rollup import refresh_forever
 from app.settings import Settings, get_settings
 from resolvers.schema import schema
 
@@ -29,12 +32,17 @@ class State(TypedDict):
 
 
 class GraphQLApp(GraphQL[Context, None]):
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(schema, graphql_ide="graphiql" if settings.env == "development" else None)
+        self.settings = settings
+
     async def get_context(self, request: Any, response: Any) -> Context:
         state = request.state
         return Context(
             sessionmaker=state.sessionmaker,
             read_sessionmaker=state.read_sessionmaker,
             views=state.views,
+            settings=self.settings,
             request=request,
         )
 
@@ -58,8 +66,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         engine = make_engine(settings)
         views = ViewRecorder(engine, settings.view_flush_ms / 1000)
+        refresher = None
         try:
             await check_schema_current(engine)
+            refresher = asyncio.create_task(
+                refresh_forever(
+                    engine,
+                    settings.popularity_refresh_seconds,
+                    timedelta(hours=settings.trending_half_life_hours),
+                )
+            )
             yield {
                 "engine": engine,
                 "sessionmaker": make_sessionmaker(engine),
@@ -67,6 +83,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "views": views,
             }
         finally:
+            if refresher is not None:
+                refresher.cancel()
+                with suppress(asyncio.CancelledError):
+                    await refresher
             await views.aclose()
             await engine.dispose()
 
@@ -74,7 +94,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    graphql = GraphQLApp(schema, graphql_ide="graphiql" if settings.env == "development" else None)
+    graphql = GraphQLApp(settings)
     routes = [
         Route("/", home),
         Route("/healthz", health),

@@ -10,7 +10,14 @@ from sqlalchemy import case, func
 from sqlmodel import col, select
 
 from app.db import SessionMaker
-from models import Article, ArticleStatus, ArticleViewBucket, Category, bucket_start
+from models import (
+    Article,
+    ArticlePopularity,
+    ArticleStatus,
+    ArticleViewBucket,
+    Category,
+    bucket_start,
+)
 from models.views import BUCKET
 
 
@@ -22,7 +29,7 @@ class Window(Enum):
     ALL_TIME = "ALL_TIME"
 
 
-_SPANS = {
+SPANS = {
     Window.HOUR: timedelta(hours=1),
     Window.DAY: timedelta(days=1),
     Window.WEEK: timedelta(days=7),
@@ -36,7 +43,7 @@ def window_start(window: Window, now: datetime) -> datetime | None:
     The current, partial bucket counts as one of the window's buckets, so HOUR is
     this five-minute bucket and the eleven before it.
     """
-    span = _SPANS.get(window)
+    span = SPANS.get(window)
     return None if span is None else bucket_start(now) - span + BUCKET
 
 
@@ -52,8 +59,8 @@ async def load_views(
     keys: Sequence[ViewsKey], sessionmaker: SessionMaker, now: datetime
 ) -> list[int]:
     """Views of each article in each window: one statement for all windows of the batch."""
-    windows = sorted({key.window for key in keys}, key=lambda window: _SPANS[window])
-    starts = [bucket_start(now) - _SPANS[window] + BUCKET for window in windows]
+    windows = sorted({key.window for key in keys}, key=lambda window: SPANS[window])
+    starts = [bucket_start(now) - SPANS[window] + BUCKET for window in windows]
     sums = [
         func.sum(
             case((col(ArticleViewBucket.starts_at) >= start, col(ArticleViewBucket.views)), else_=0)
@@ -76,34 +83,41 @@ async def load_views(
     return [found.get(key, 0) for key in keys]
 
 
-async def most_viewed(
+def ranking_column(window: Window | None) -> Any:
+    """What to rank by: views in a window, all-time views, or (None) trending."""
+    if window is Window.ALL_TIME:
+        return col(Article.view_count)
+    column = "trending" if window is None else f"views_{window.value.lower()}"
+    return getattr(ArticlePopularity, column)
+
+
+async def ranked_articles(
     sessionmaker: SessionMaker,
-    window: Window,
-    now: datetime,
+    window: Window | None,
     first: int,
     category_slug: str | None = None,
     language: str | None = None,
-) -> list[tuple[Article, int]]:
-    """The `first` published articles with the most views in the window, most viewed first."""
+) -> list[tuple[Article, float]]:
+    """The `first` published articles most viewed in `window`, or trending (None), with
+    their score, best first.
+
+    Windows and trending come from article_popularity, which app/rollup.py keeps up to
+    date, so this walks an index instead of summing buckets.
+    """
+    score = ranking_column(window)
     conditions = [col(Article.status) == ArticleStatus.PUBLISHED]
+    if window is not None:
+        conditions.append(score > 0)
     if category_slug is not None:
         category_id = select(Category.id).where(Category.slug == category_slug).scalar_subquery()
         conditions.append(col(Article.category_id) == category_id)
     if language is not None:
         conditions.append(col(Article.language) == language)
-    since = window_start(window, now)
-    views: Any
-    if since is None:
-        views = col(Article.view_count)
-        stmt = select(Article, views).where(views > 0, *conditions)
-    else:
-        views = func.sum(ArticleViewBucket.views)
-        stmt = (
-            select(Article, views)
-            .join(ArticleViewBucket, col(ArticleViewBucket.article_id) == Article.id)
-            .where(col(ArticleViewBucket.starts_at) >= since, *conditions)
-            .group_by(col(Article.id))
-        )
-    stmt = stmt.order_by(views.desc(), col(Article.id).desc()).limit(first)
+    stmt = select(Article, score).where(*conditions)
+    tiebreak = col(Article.id)
+    if score.class_ is ArticlePopularity:
+        stmt = stmt.join(ArticlePopularity, col(ArticlePopularity.article_id) == Article.id)
+        tiebreak = col(ArticlePopularity.article_id)  # the popularity index's second column
+    stmt = stmt.order_by(score.desc(), tiebreak.desc()).limit(first)
     async with sessionmaker() as session:
-        return [(article, int(count)) for article, count in (await session.exec(stmt)).all()]
+        return list((await session.exec(stmt)).all())

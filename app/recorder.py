@@ -9,22 +9,21 @@ otherwise do hundreds.
 import asyncio
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Any
 
 from sqlalchemy import bindparam, case, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from app.db import chunks, insert_for
+from app.rollup import mark_dirty
 from models import Article, ArticleStatus, ArticleViewBucket, ArticleViewVisitor, bucket_start
 from models.base import utcnow
 
 REPEAT_WINDOW = timedelta(minutes=30)  # a visitor's views of an article this close count once
 MAX_VIEW_AGE = timedelta(hours=48)  # how far back a recorded view may be dated
-ROWS_PER_STATEMENT = 5_000  # keeps each statement under PostgreSQL's 32,767 parameters
 
 _articles = Article.__table__  # type: ignore[attr-defined]
 _buckets = ArticleViewBucket.__table__  # type: ignore[attr-defined]
@@ -156,12 +155,13 @@ async def _count_views(connection: AsyncConnection, views: list[View]) -> list[O
             .values(view_count=_articles.c.view_count + bindparam("n")),
             [{"pk": pk, "n": n} for pk, n in sorted(totals.items())],
         )
+        await mark_dirty(connection, set(totals))  # for app/rollup.py to recompute
     bucket_rows = [
         {"article_id": pk, "starts_at": starts_at, "views": n}
         for (pk, starts_at), n in sorted(buckets.items())
     ]
-    for rows in _chunks(bucket_rows):
-        insert = _insert(connection)(_buckets).values(rows)
+    for rows in chunks(bucket_rows):
+        insert = insert_for(connection)(_buckets).values(rows)
         await connection.execute(
             insert.on_conflict_do_update(
                 index_elements=["article_id", "starts_at"],
@@ -194,7 +194,7 @@ async def _mark_repeats(
             run.append(index)
     for round_ in range(max((len(run) for run in runs.values()), default=0)):
         indexes = [run[round_] for run in runs.values() if len(run) > round_]
-        for chunk in _chunks(indexes):
+        for chunk in chunks(indexes):
             rows = [
                 {
                     "article_id": views[i].article_id,
@@ -203,7 +203,7 @@ async def _mark_repeats(
                 }
                 for i in chunk
             ]
-            insert = _insert(connection)(_visitors).values(rows)
+            insert = insert_for(connection)(_visitors).values(rows)
             later = insert.excluded.counted_at > _visitors.c.counted_at
             apart = func.abs(insert.excluded.counted_at - _visitors.c.counted_at)
             fresh = await connection.execute(
@@ -221,15 +221,6 @@ async def _mark_repeats(
             for i in chunk:
                 if (views[i].article_id, views[i].visitor_id) not in counted:
                     outcomes[i] = Outcome.REPEAT
-
-
-def _insert(connection: AsyncConnection) -> Any:
-    return postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-
-
-def _chunks(items: list[Any]) -> Iterator[list[Any]]:
-    for start in range(0, len(items), ROWS_PER_STATEMENT):
-        yield items[start : start + ROWS_PER_STATEMENT]
 
 
 def _seconds(moment: datetime) -> int:

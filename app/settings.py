@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1)
     # Group commit: views wait this long to share a transaction; 0 writes each on its own.
     view_flush_ms: float = Field(default=5.0, ge=0, le=1000)
+    # Most viewed and trending lag the views by at most this much.
+    popularity_refresh_seconds: float = Field(default=5.0, gt=0, le=60)
+    # Trending: a view counts half as much after this long. Changing it takes effect for
+    # each article at its next recomputation.
+    trending_half_life_hours: float = Field(default=12.0, gt=0)
 
     @field_validator("database_url")
     @classmethod

@@ -2,17 +2,21 @@
 
 from models.article import Article, ArticleStatus, ArticleTag, reading_time_minutes
 from models.author import Author
+from models.popularity import ArticlePopularity, PopularityClock, PopularityDirty
 from models.taxonomy import Category, Tag
 from models.views import ArticleViewBucket, ArticleViewVisitor, bucket_start
 
 __all__ = [
     "Article",
+    "ArticlePopularity",
     "ArticleStatus",
     "ArticleTag",
     "ArticleViewBucket",
     "ArticleViewVisitor",
     "Author",
     "Category",
+    "PopularityClock",
+    "PopularityDirty",
     "Tag",
     "bucket_start",
     "reading_time_minutes",

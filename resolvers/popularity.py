@@ -1,11 +1,14 @@
-"""Root fields for popularity: the most viewed articles."""
+"""Root fields for popularity: the most viewed articles, and what is trending now."""
+
+from datetime import timedelta
 
 from app import popularity
 from app.context import Info
 from app.errors import check_text
 from app.listing import check_first
-from resolvers.types.article import Article as ArticleType
-from resolvers.types.popular_article import PopularArticle
+from app.rollup import trending_score
+from resolvers.types.article import Article
+from resolvers.types.popular_article import PopularArticle, TrendingArticle
 
 
 async def popular_articles(
@@ -15,16 +18,40 @@ async def popular_articles(
     category_slug: str | None = None,
     language: str | None = None,
 ) -> list[PopularArticle]:
-    """The most viewed published articles in a rolling window, most viewed first."""
-    ranked = await popularity.most_viewed(
+    """The most viewed published articles in a rolling window, most viewed first.
+
+    Up to a few seconds behind the views (NEWSGATE_POPULARITY_REFRESH_SECONDS)."""
+    ranked = await popularity.ranked_articles(
         info.context.read_sessionmaker,
         window,
-        info.context.now,
         check_first(first),
         category_slug=check_text(category_slug, "categorySlug"),
         language=check_text(language, "language"),
     )
     return [
-        PopularArticle(article=ArticleType.from_model(row), views=views, rank=rank)
+        PopularArticle(article=Article.from_model(row), views=int(views), rank=rank)
         for rank, (row, views) in enumerate(ranked, start=1)
+    ]
+
+
+async def trending_articles(
+    info: Info, first: int = 10, category_slug: str | None = None, language: str | None = None
+) -> list[TrendingArticle]:
+    """Published articles by views that fade with time (half-life 12 hours by default), so a
+    story read now beats one that was big last week."""
+    ranked = await popularity.ranked_articles(
+        info.context.read_sessionmaker,
+        None,
+        check_first(first),
+        category_slug=check_text(category_slug, "categorySlug"),
+        language=check_text(language, "language"),
+    )
+    half_life = timedelta(hours=info.context.settings.trending_half_life_hours)
+    return [
+        TrendingArticle(
+            article=Article.from_model(row),
+            score=trending_score(stored, info.context.now, half_life),
+            rank=rank,
+        )
+        for rank, (row, stored) in enumerate(ranked, start=1)
     ]

@@ -20,7 +20,7 @@ from resolvers.types.author import Author, AuthorConnection
 from resolvers.types.category import Category
 from resolvers.types.node import Node
 from resolvers.types.pagination import ArticleConnection
-from resolvers.types.popular_article import PopularArticle
+from resolvers.types.popular_article import PopularArticle, TrendingArticle
 from resolvers.types.recorded_view import RecordViewPayload, RecordViewsPayload
 from resolvers.types.tag import Tag
 
@@ -34,6 +34,9 @@ class Query:
     latest_news: list[Article] = strawberry.field(resolver=article_fields.latest_news)
     popular_articles: list[PopularArticle] = strawberry.field(
         resolver=popularity_fields.popular_articles
+    )
+    trending_articles: list[TrendingArticle] = strawberry.field(
+        resolver=popularity_fields.trending_articles
     )
     author: Author | None = strawberry.field(resolver=author_fields.author)
     authors: AuthorConnection = strawberry.field(resolver=author_fields.authors)

@@ -28,13 +28,14 @@ from typing import Any, Protocol
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import delete, exists, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import delete, exists, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import SQLModel
 from tqdm import tqdm
 
 import models
 from app.db import make_engine
+from app.rollup import refresh_popularity
 from app.settings import async_database_url, get_settings
 
 Row = tuple[Any, ...]
@@ -42,8 +43,12 @@ CHUNK = 10_000
 BUCKET_WINDOW_HOURS = 90 * 24
 TABLES = (
     "author", "category", "tag", "article", "article_tag", "article_view_bucket",
-    "article_view_visitor",
+    "article_view_visitor", "article_popularity", "popularity_dirty",
 )  # fmt: skip
+# Every article with views waits for its first popularity computation (app/rollup.py).
+QUEUE_POPULARITY = (
+    "INSERT INTO popularity_dirty (article_id) SELECT DISTINCT article_id FROM article_view_bucket"
+)
 COLUMNS: dict[str, tuple[str, ...]] = {
     "author": ("id", "slug", "name", "bio", "avatar_url", "created_at"),
     "category": ("id", "slug", "name"),
@@ -323,7 +328,8 @@ class PostgresSink:
         await self.con.copy_records_to_table(table, records=rows, columns=COLUMNS[table])
 
     async def finish(self) -> None:
-        """Point each id sequence past the explicit ids, so later inserts work."""
+        """Queue popularity; point each id sequence past the explicit ids for later inserts."""
+        await self.con.execute(QUEUE_POPULARITY)
         for table in ("author", "category", "tag", "article"):
             await self.con.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -344,7 +350,7 @@ class SqliteSink:
             await self.conn.execute(delete(SQLModel.metadata.tables[table]))
 
     async def finish(self) -> None:
-        pass
+        await self.conn.execute(text(QUEUE_POPULARITY))
 
     async def write(self, table: str, rows: list[Row]) -> None:
         columns = COLUMNS[table]
@@ -421,9 +427,21 @@ async def main(args: argparse.Namespace) -> None:
                 if message:
                     # VACUUM too: it fills the visibility map that index-only scans need.
                     await con.execute(f"VACUUM ANALYZE {', '.join(TABLES)}")
+        if message:
+            await compute_popularity(engine)
     finally:
         await engine.dispose()
     print(message or "articles already present, not seeding (--if-empty)")
+
+
+async def compute_popularity(engine: AsyncEngine) -> None:
+    """Work through the popularity queue now, rather than leave it to the server."""
+    async with engine.connect() as conn:
+        queued = (await conn.execute(text("SELECT count(*) FROM popularity_dirty"))).scalar_one()
+    half_life = timedelta(hours=get_settings().trending_half_life_hours)
+    with tqdm(total=queued, desc="popularity", unit="article", unit_scale=True) as progress:
+        while done := await refresh_popularity(engine, datetime.now(UTC), half_life):
+            progress.update(done)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

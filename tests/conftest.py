@@ -7,7 +7,8 @@ unreachable PostgreSQL fails the run; elsewhere its tests skip, saying why.
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -22,7 +23,9 @@ from app.context import Context
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from app.migrations import alembic_config
 from app.recorder import ViewRecorder
-from app.settings import Settings
+from app.rollup import refresh_popularity
+from app.settings import Settings, get_settings
+from models.base import utcnow
 from resolvers.schema import schema
 
 TEST_DATABASE_URL = os.environ.get(
@@ -116,6 +119,17 @@ def gql(engine: AsyncEngine, views: ViewRecorder) -> Gql:
             views=views,
         )
         return await schema.execute(query, variable_values=variables, context_value=context)
+
+    return run
+
+
+@pytest.fixture
+def refresh(engine: AsyncEngine) -> Callable[[], Awaitable[int]]:
+    """Bring most-viewed and trending up to date now, as the server does every few seconds."""
+
+    async def run() -> int:
+        half_life = timedelta(hours=get_settings().trending_half_life_hours)
+        return await refresh_popularity(engine, utcnow(), half_life)
 
     return run
 

@@ -79,6 +79,9 @@ async def add_views(
             await session.exec(select(models.Article).where(col(models.Article.id) == article.id))
         ).one()
         row.view_count += views
+        # As the view writer does: queue the article for the popularity refresh.
+        if await session.get(models.PopularityDirty, article.id) is None:
+            session.add(models.PopularityDirty(article_id=pk(article)))
         bucket = await session.get(models.ArticleViewBucket, (article.id, starts_at))
         if bucket is None:
             session.add(

@@ -85,16 +85,18 @@ def _ranked(*pairs: tuple[str, int]) -> list[dict[str, object]]:
         ),
     ],
 )
-async def test_popular_articles_window_edges_are_exact(gql, session, window, expected):
+async def test_popular_articles_window_edges_are_exact(gql, session, refresh, window, expected):
     await _steer_clear_of_the_bucket_edge()
     await _window_newsroom(session)
+    await refresh()
     result = await gql(POPULAR, window=window)
     assert result.errors is None
     assert result.data == {"popularArticles": expected}
 
 
-async def test_popular_articles_first_limits_the_ranking(gql, session):
+async def test_popular_articles_first_limits_the_ranking(gql, session, refresh):
     await _window_newsroom(session)
+    await refresh()
     result = await gql(POPULAR, window="ALL_TIME", first=3)
     assert result.errors is None
     assert result.data == {"popularArticles": _ranked(("h2000", 128), ("h720", 64), ("h719", 32))}
@@ -111,7 +113,7 @@ async def test_popular_articles_first_limits_the_ranking(gql, session):
     ],
 )
 async def test_popular_articles_filters_by_category_and_language(
-    gql, session, window, category, language, expected
+    gql, session, refresh, window, category, language, expected
 ):
     await _steer_clear_of_the_bucket_edge()
     views = 10
@@ -123,6 +125,7 @@ async def test_popular_articles_filters_by_category_and_language(
             )
             await add_views(session, article, views, hours_ago=0)
             views += 10
+    await refresh()
     result = await gql(POPULAR, window=window, category=category, language=language)
     assert result.errors is None
     assert result.data == {"popularArticles": _ranked(*expected)}

@@ -155,11 +155,12 @@ async def test_record_views_refuses_bad_input_and_writes_nothing(gql, session):
     }
 
 
-async def test_hour_window_is_the_last_sixty_minutes(gql, views, session):
+async def test_hour_window_is_the_last_sixty_minutes(gql, views, session, refresh):
     article = await make_article(session)
     now = utcnow()
     minutes_ago = [0, 30, 55, 65, 120]
     await views.record([View(pk(article), now - timedelta(minutes=m)) for m in minutes_ago])
+    await refresh()
     query = """query ($slug: String!) {
       article(slug: $slug) { hour: views(window: HOUR) day: views(window: DAY) viewCount }
       popularArticles(window: HOUR) { views article { slug } }

@@ -8,3 +8,12 @@ class PopularArticle:
     article: Article
     views: int = strawberry.field(description="Views in the requested window.")
     rank: int = strawberry.field(description="1 for the most viewed.")
+
+
+@strawberry.type(description="An article's place among those trending now.")
+class TrendingArticle:
+    article: Article
+    score: float = strawberry.field(
+        description="Views, each counted as 2^(-age / half-life): recent views weigh most."
+    )
+    rank: int = strawberry.field(description="1 for the most trending.")
