@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import os
 import random
-import signal
 import statistics
 import subprocess
 import sys
@@ -23,17 +22,15 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import asyncpg
-import httpx2 as httpx
-import orjson
 from tqdm import tqdm
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from resolvers.types.node import encode_id  # noqa: E402
+from scripts.serving import post, server  # noqa: E402
 
 RECORD = """mutation ($id: ID!, $visitor: String) {
   recordView(articleId: $id, visitorId: $visitor) { counted article { viewCount } }
@@ -57,23 +54,6 @@ class Run:
         return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
 
 
-async def _post(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, body: bytes
-) -> dict[str, Any]:
-    """One HTTP/1.1 POST on a kept-alive connection: a client lean enough not to be the limit."""
-    writer.write(
-        b"POST /graphql HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
-        b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
-    )
-    length = 0
-    while (line := await reader.readline()) not in (b"\r\n", b""):
-        name, _, value = line.partition(b":")
-        if name.lower() == b"content-length":
-            length = int(value)
-    response: dict[str, Any] = orjson.loads(await reader.readexactly(length))
-    return response
-
-
 async def _client(port: int, ids: list[str], run: Run, stop_at: float) -> None:
     rng = random.Random()
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -82,12 +62,10 @@ async def _client(port: int, ids: list[str], run: Run, stop_at: float) -> None:
             article_id = rng.choice(ids)
             # Half the views carry a visitor ID from a small pool, so repeat visits happen.
             visitor = f"visitor-{rng.randrange(500)}" if rng.random() < 0.5 else None
-            body = orjson.dumps(
-                {"query": RECORD, "variables": {"id": article_id, "visitor": visitor}}
-            )
+            document = {"query": RECORD, "variables": {"id": article_id, "visitor": visitor}}
             started = time.perf_counter()
             try:
-                payload = (await _post(reader, writer, body))["data"]["recordView"]
+                payload = (await post(reader, writer, document))["data"]["recordView"]
             except (KeyError, TypeError, ValueError):
                 run.failures += 1
                 continue
@@ -109,35 +87,6 @@ async def _load(port: int, ids: list[str], clients: int, seconds: float, run: Ru
             progress.set_postfix(views=run.acknowledged)
     await asyncio.gather(*tasks)
     run.seconds = time.monotonic() - started
-
-
-def _start_server(
-    database_url: str, port: int, workers: int, flush_ms: float
-) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "PORT": str(port),
-        "NEWSGATE_WORKERS": str(workers),
-        # A fixed pool, so neither mode pays for opening overflow connections under load.
-        "NEWSGATE_DB_POOL_SIZE": "20",
-        "NEWSGATE_DB_MAX_OVERFLOW": "0",
-        "NEWSGATE_VIEW_FLUSH_MS": str(flush_ms),
-        "NEWSGATE_LOG_LEVEL": "warning",
-    }
-    return subprocess.Popen([sys.executable, "-m", "app", "serve"], cwd=ROOT, env=env)
-
-
-async def _wait_until_up(port: int) -> None:
-    async with httpx.AsyncClient() as http:
-        for _ in range(100):
-            try:
-                if (await http.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.1)
-    raise SystemExit("the server did not start")
 
 
 async def _stored_counts(dsn: str) -> Counter[int]:
@@ -179,14 +128,16 @@ async def _bench(args: argparse.Namespace, dsn: str) -> None:
     # is steadier than any single figure.
     for mode, flush_ms in modes * args.rounds:
         before = await _stored_counts(dsn)
-        server = _start_server(dsn, args.port, args.workers, flush_ms)
-        try:
-            await _wait_until_up(args.port)
-            run = Run(mode)
+        run = Run(mode)
+        settings = {
+            "NEWSGATE_WORKERS": str(args.workers),
+            # A fixed pool, so neither mode pays for opening overflow connections under load.
+            "NEWSGATE_DB_POOL_SIZE": "20",
+            "NEWSGATE_DB_MAX_OVERFLOW": "0",
+            "NEWSGATE_VIEW_FLUSH_MS": str(flush_ms),
+        }
+        with server(dsn, args.port, **settings):
             await _load(args.port, list(global_ids), args.clients, args.seconds, run)
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
         added = await _stored_counts(dsn) - before
         expected = Counter({global_ids[gid]: n for gid, n in run.counted.items()})
         exact = exact and added == expected

@@ -1,0 +1,70 @@
+"""Run a Newsgate server in a child process, for benchmarks and end-to-end tests."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def server(database_url: str, port: int, **settings: str) -> Iterator[subprocess.Popen[bytes]]:
+    """`python -m app serve` on `port`, up and answering; stopped (SIGTERM) on exit.
+
+    `settings` are extra environment variables, e.g. NEWSGATE_WORKERS="2".
+    """
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "PORT": str(port),
+        "NEWSGATE_LOG_LEVEL": "warning",
+        **settings,
+    }
+    process = subprocess.Popen([sys.executable, "-m", "app", "serve"], cwd=ROOT, env=env)
+    try:
+        _wait_until_up(port, process)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+
+
+def _wait_until_up(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"the server on port {port} did not start")
+
+
+async def post(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, document: dict[str, Any]
+) -> dict[str, Any]:
+    """One GraphQL POST on a kept-alive HTTP/1.1 connection, with a client lean enough
+    not to be what a benchmark measures."""
+    body = orjson.dumps(document)
+    writer.write(
+        b"POST /graphql HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+    )
+    length = 0
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.partition(b":")
+        if name.lower() == b"content-length":
+            length = int(value)
+    response: dict[str, Any] = orjson.loads(await reader.readexactly(length))
+    return response
