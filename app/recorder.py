@@ -160,14 +160,13 @@ async def _count_views(connection: AsyncConnection, views: list[View]) -> list[O
         {"article_id": pk, "starts_at": starts_at, "views": n}
         for (pk, starts_at), n in sorted(buckets.items())
     ]
-    for rows in chunks(bucket_rows):
-        insert = insert_for(connection)(_buckets).values(rows)
-        await connection.execute(
-            insert.on_conflict_do_update(
-                index_elements=["article_id", "starts_at"],
-                set_={"views": _buckets.c.views + insert.excluded.views},
-            )
+    if bucket_rows:
+        insert = insert_for(connection)(_buckets)
+        upsert = insert.on_conflict_do_update(
+            index_elements=["article_id", "starts_at"],
+            set_={"views": _buckets.c.views + insert.excluded.views},
         )
+        await connection.execute(upsert, bucket_rows)
     return outcomes
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from app.db import chunks, insert_for
+from app.db import insert_for
 from app.popularity import SPANS, Window, window_start
 from models import ArticlePopularity, ArticleViewBucket, PopularityClock, PopularityDirty
 from models.base import utcnow
@@ -41,9 +41,10 @@ _COLUMNS = {
 
 async def mark_dirty(connection: AsyncConnection, article_ids: set[int]) -> None:
     """Queue articles for recomputation (within the caller's transaction)."""
-    for chunk in chunks(sorted(article_ids)):
-        insert = insert_for(connection)(_dirty).values([{"article_id": pk} for pk in chunk])
-        await connection.execute(insert.on_conflict_do_nothing())
+    if article_ids:
+        # executemany: one compiled statement, sent in batches by the driver
+        insert = insert_for(connection)(_dirty).on_conflict_do_nothing()
+        await connection.execute(insert, [{"article_id": pk} for pk in sorted(article_ids)])
 
 
 async def refresh_popularity(engine: AsyncEngine, now: datetime, half_life: timedelta) -> int:
@@ -118,15 +119,14 @@ async def _recompute(
     await connection.execute(
         delete(_popularity).where(_popularity.c.article_id.in_(set(article_ids) - set(buckets)))
     )
-    for chunk in chunks(computed):
-        insert = insert_for(connection)(_popularity).values(chunk)
+    if computed:
+        insert = insert_for(connection)(_popularity)
         columns = [*_COLUMNS.values(), "trending"]
-        await connection.execute(
-            insert.on_conflict_do_update(
-                index_elements=["article_id"],
-                set_={column: insert.excluded[column] for column in columns},
-            )
+        upsert = insert.on_conflict_do_update(
+            index_elements=["article_id"],
+            set_={column: insert.excluded[column] for column in columns},
         )
+        await connection.execute(upsert, computed)
 
 
 def _trending(seen: list[tuple[datetime, int]], half_life: timedelta) -> float:
