@@ -424,11 +424,13 @@ async def main(args: argparse.Namespace) -> None:
                 sink = PostgresSink(con)
                 async with con.transaction():
                     message = await seed(sink, args)
-                if message:
-                    # VACUUM too: it fills the visibility map that index-only scans need.
-                    await con.execute(f"VACUUM ANALYZE {', '.join(TABLES)}")
         if message:
             await compute_popularity(engine)
+            if not settings.is_sqlite:
+                async with engine.connect() as conn:
+                    # VACUUM too: it fills the visibility map that index-only scans need.
+                    await conn.execution_options(isolation_level="AUTOCOMMIT")
+                    await conn.exec_driver_sql(f"VACUUM ANALYZE {', '.join(TABLES)}")
     finally:
         await engine.dispose()
     print(message or "articles already present, not seeding (--if-empty)")
