@@ -1,8 +1,10 @@
 """Through HTTP, as a browser or a partner would call it, with the app's own lifespan."""
 
+import asyncio
 import logging
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -97,3 +99,30 @@ def test_unreachable_database_is_one_line_and_exit_1(command):
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith("newsgate: cannot reach the database at postgresql")
+
+
+async def test_popular_and_trending_catch_up_with_views_within_seconds(
+    engine, database_url, session
+):
+    article = await make_article(session, slug="fresh")
+    settings = Settings(database_url=database_url, popularity_refresh_seconds=0.5)
+    view = "mutation ($id: ID!) { recordView(articleId: $id) { article { viewCount } } }"
+    ranked = """{
+      popularArticles(window: HOUR) { views article { slug } }
+      trendingArticles { article { slug } }
+    }"""
+    with TestClient(create_app(settings)) as client:
+        counted = client.post(
+            "/graphql", json={"query": view, "variables": {"id": encode_id("Article", article.id)}}
+        )
+        assert counted.json()["data"]["recordView"]["article"]["viewCount"] == 1
+        started = time.monotonic()
+        while time.monotonic() - started < 10:
+            data = client.post("/graphql", json={"query": ranked}).json()["data"]
+            if data["popularArticles"]:
+                break
+            await asyncio.sleep(0.1)
+    assert data == {
+        "popularArticles": [{"views": 1, "article": {"slug": "fresh"}}],
+        "trendingArticles": [{"article": {"slug": "fresh"}}],
+    }
