@@ -1,18 +1,23 @@
 """Engine and session factories for SQLite (embedded default) and PostgreSQL (production)."""
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import event
+import orjson
+from sqlalchemy import ARRAY, Boolean, ColumnElement, Integer, Text, TypeDecorator, bindparam, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.type_api import TypeEngine
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.settings import Settings
@@ -68,3 +73,54 @@ def chunks(items: list[T], size: int = 5_000) -> Iterator[list[T]]:
 def make_read_sessionmaker(engine: AsyncEngine) -> SessionMaker:
     """Sessions for reads: autocommit, so a read is one round trip, not BEGIN, SELECT, ROLLBACK."""
     return make_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
+
+
+class _Keys(TypeDecorator[list[Any]]):
+    """A list of keys bound as one parameter: an array on PostgreSQL, JSON text on SQLite."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, item: str) -> None:
+        super().__init__()
+        self.item = item  # "int" or "str"
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(ARRAY(Integer() if self.item == "int" else Text()))
+        return dialect.type_descriptor(Text())
+
+    def process_bind_param(self, value: list[Any] | None, dialect: Dialect) -> Any:
+        return value if dialect.name == "postgresql" else orjson.dumps(value).decode()
+
+
+class AnyOf(ColumnElement[bool]):
+    """`column IN (keys)` with the keys in one parameter, so the SQL text is the same for
+    any number of keys: PostgreSQL then reuses one prepared statement instead of preparing
+    a new one for every batch size."""
+
+    inherit_cache = True
+    type = Boolean()
+    # What SQLAlchemy's statement cache keys on: the column, and the parameter (not its value).
+    _traverse_internals = [  # noqa: RUF012  (SQLAlchemy's own declaration style)
+        ("column", InternalTraversal.dp_clauseelement),
+        ("keys", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: Any, keys: Iterable[int] | Iterable[str]) -> None:
+        self.column = column
+        values = list(keys)
+        item = "str" if values and isinstance(values[0], str) else "int"
+        self.keys = bindparam(None, values, type_=_Keys(item))
+
+
+@compiles(AnyOf, "postgresql")
+def _any_of_postgresql(element: AnyOf, compiler: SQLCompiler, **kw: Any) -> str:
+    column, keys = compiler.process(element.column, **kw), compiler.process(element.keys, **kw)
+    return f"{column} = ANY({keys})"
+
+
+@compiles(AnyOf)
+def _any_of_sqlite(element: AnyOf, compiler: SQLCompiler, **kw: Any) -> str:
+    column, keys = compiler.process(element.column, **kw), compiler.process(element.keys, **kw)
+    return f"{column} IN (SELECT value FROM json_each({keys}))"

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from sqlmodel import col, select
 from strawberry.dataloader import DataLoader
 
-from app.db import SessionMaker
+from app.db import AnyOf, SessionMaker
 from app.listing import CountKey, PageKey, load_article_counts, load_article_pages
 from app.popularity import ViewsKey, load_views
 from app.related import RelatedKey, load_related
@@ -25,7 +25,7 @@ async def load_rows_by(
     """Rows of `model` whose unique `field` (id or slug) is each key, None where missing."""
     column = getattr(model, field)
     async with sessionmaker() as session:
-        rows = (await session.exec(select(model).where(col(column).in_(keys)))).all()
+        rows = (await session.exec(select(model).where(AnyOf(column, keys)))).all()
     found = {getattr(row, field): row for row in rows}
     return [found.get(key) for key in keys]
 
@@ -37,7 +37,7 @@ async def load_tags_by_article_id(
     stmt = (
         select(ArticleTag.article_id, Tag)
         .join(Tag, col(Tag.id) == ArticleTag.tag_id)
-        .where(col(ArticleTag.article_id).in_(keys))
+        .where(AnyOf(ArticleTag.article_id, keys))
         .order_by(col(Tag.name), col(Tag.id))
     )
     async with sessionmaker() as session:

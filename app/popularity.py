@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import case, func
 from sqlmodel import col, select
 
-from app.db import SessionMaker
+from app.db import AnyOf, SessionMaker
 from models import (
     Article,
     ArticlePopularity,
@@ -69,7 +69,7 @@ async def load_views(
     ]
     stmt = (
         select(col(ArticleViewBucket.article_id), *sums)
-        .where(col(ArticleViewBucket.article_id).in_({key.article_id for key in keys}))
+        .where(AnyOf(ArticleViewBucket.article_id, {key.article_id for key in keys}))
         .where(col(ArticleViewBucket.starts_at) >= min(starts))
         .group_by(col(ArticleViewBucket.article_id))
     )

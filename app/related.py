@@ -14,7 +14,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
-from app.db import SessionMaker
+from app.db import AnyOf, SessionMaker
 from models import Article, ArticleStatus, ArticleTag
 
 ANY_CATEGORY = 0  # marks the overall-newest rows in the fallback statement
@@ -91,7 +91,7 @@ def _sharing_tags(source_ids: list[int], first: int):  # type: ignore[no-untyped
         .join(candidate_tag, col(candidate_tag.tag_id) == source_tag.tag_id)
         .join(Article, col(Article.id) == candidate_tag.article_id)
         .join(source, col(source.id) == source_tag.article_id)
-        .where(col(source_tag.article_id).in_(source_ids))
+        .where(AnyOf(source_tag.article_id, source_ids))
         .where(col(candidate_tag.article_id) != source_tag.article_id)
         .where(_published())
         .group_by(col(source_tag.article_id), col(Article.id), col(source.category_id))
