@@ -57,10 +57,10 @@ def _queries() -> dict[str, tuple[str, dict[str, Any]]]:
     return queries
 
 
-async def _measure(port: int, runs: int) -> None:
+async def _measure(port: int, runs: int, only: str | None) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     rng = random.Random(1)
-    queries = _queries()
+    queries = {name: q for name, q in _queries().items() if only is None or only in name}
     listing = await post(
         reader, writer, {"query": "{ articles(first: 100) { edges { node { slug } } } }"}
     )
@@ -98,10 +98,11 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: DATABASE_URL")
     parser.add_argument("--runs", type=int, default=100, help="timed runs per query (100)")
     parser.add_argument("--port", type=int, default=8310, help="port for the server (8310)")
+    parser.add_argument("--only", help="run only the queries whose name contains this")
     args = parser.parse_args()
     database_url = async_database_url(args.database_url or get_settings().database_url)
     with server(database_url, args.port):
-        asyncio.run(_measure(args.port, args.runs))
+        asyncio.run(_measure(args.port, args.runs, args.only))
 
 
 if __name__ == "__main__":
