@@ -43,11 +43,21 @@ ARTICLE_PAGE = """query ($slug: String!) {
     related(first: 5) { title slug author { name } }
   }
 }"""
+NESTED = """{
+  latestNews(first: 5) { title slug }
+  categories { name articles(first: 3) { edges { node { title slug } } } }
+  authors(first: 5) { edges { node {
+    name articles(first: 5) { totalCount edges { node { title } } }
+  } } }
+}"""
 CATEGORIES = ["politics", "sports", "technology", "health", "weather"]
 
 
 def _queries() -> dict[str, tuple[str, dict[str, Any]]]:
-    queries: dict[str, tuple[str, dict[str, Any]]] = {"front page": (FRONT_PAGE, {})}
+    queries: dict[str, tuple[str, dict[str, Any]]] = {
+        "front page": (FRONT_PAGE, {}),
+        "latest, categories and authors with articles": (NESTED, {}),
+    }
     for window in ("HOUR", "DAY", "WEEK", "MONTH", "ALL_TIME"):
         queries[f"popular {window}"] = (POPULAR, {"window": window})
         queries[f"popular {window} + category"] = (POPULAR, {"window": window, "category": None})
