@@ -1,6 +1,6 @@
 """Root fields for authors."""
 
-from sqlalchemy import func, tuple_
+from sqlalchemy import tuple_
 from sqlmodel import col, select
 
 from app.context import Info
@@ -29,7 +29,6 @@ async def authors(info: Info, first: int = 20, after: str | None = None) -> Auth
                 raise BadUserInput("after", "not a cursor returned by this API")
     async with info.context.read_sessionmaker() as session:
         rows = (await session.exec(stmt)).all()
-        total = (await session.exec(select(func.count()).select_from(AuthorRow))).one()
     edges = [
         AuthorEdge(cursor=pack_cursor(row.name, row.id or 0), node=Author.from_model(row))
         for row in rows[:first]
@@ -39,5 +38,4 @@ async def authors(info: Info, first: int = 20, after: str | None = None) -> Auth
         page_info=PageInfo.of(
             [edge.cursor for edge in edges], has_next_page=len(rows) > first, after=after
         ),
-        total_count=total,
     )

@@ -1,8 +1,11 @@
 from typing import Self
 
 import strawberry
+from sqlalchemy import func
+from sqlmodel import select
 
 import models
+from app.context import Info
 from app.listing import Scope
 from resolvers.types.node import Node, encode_id
 from resolvers.types.pagination import PageInfo, articles_field
@@ -41,4 +44,8 @@ class AuthorEdge:
 class AuthorConnection:
     edges: list[AuthorEdge]
     page_info: PageInfo
-    total_count: int
+
+    @strawberry.field(description="How many authors there are, across all pages.")
+    async def total_count(self, info: Info) -> int:
+        async with info.context.read_sessionmaker() as session:
+            return (await session.exec(select(func.count()).select_from(models.Author))).one()
