@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install Newsgate with its dev tools
 
-run: install ## migrate, seed demo data when empty, serve GraphiQL at http://$HOST:$PORT/graphql
+run: install ## migrate, seed demo data when empty, serve GraphiQL at 127.0.0.1:8000/graphql
 	@$(PY) -m app check
 	@$(VENV)/bin/alembic upgrade head
 	@$(PY) scripts/seed.py --if-empty
