@@ -190,6 +190,7 @@ class Context:
     tag_cum_weights: list[float]
     ranks: array[int]  # a random permutation of 1..N: the popularity rank of each article
     prose: dict[str, Prose]
+    stories: list[Story]
     hours: list[datetime] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -201,6 +202,38 @@ class Chunk:
     article: list[Row] = field(default_factory=list)
     article_tag: list[Row] = field(default_factory=list)
     article_view_bucket: list[Row] = field(default_factory=list)
+    story_of: dict[int, int] = field(default_factory=dict)  # article id -> story index
+
+
+@dataclass(frozen=True)
+class Story:
+    """One event several articles report on: they share its headline, two of its less
+    common tags and its days, in differing categories. scripts/eval_related.py checks that
+    `related` finds an article's fellow reports."""
+
+    lang: str
+    headline: str
+    tag_ids: tuple[int, int]
+    age_s: int
+
+
+STORY_SHARE = 0.3  # of articles report on a story
+STORY_SIZE = 6  # articles per story, on average
+STORY_FOLLOW_UPS = {
+    "en": ["", ": what we know", ": live updates", ", officials say", ": the reaction"],
+    "id": ["", ": yang kita ketahui", ": kabar terkini", ", kata pejabat", ": tanggapan warga"],
+}
+
+
+def make_stories(rng: Random, articles: int, tags: int) -> list[Story]:
+    stories = []
+    for _ in range(max(1, int(articles * STORY_SHARE / STORY_SIZE))):
+        lang = "en" if rng.random() < 0.7 else "id"
+        headline = "".join(rng.choice(part) for part in HEADLINES[lang][:3])
+        # Tags outside the hundred most used: common tags say little about an event.
+        tag_ids = tuple(rng.sample(range(min(100, tags // 2) + 1, tags + 1), 2))
+        stories.append(Story(lang, headline, tag_ids, rng.randrange(365 * 86400)))  # type: ignore[arg-type]
+    return stories
 
 
 def slugify(name: str) -> str:
@@ -267,8 +300,12 @@ def make_buckets(rng: Random, ctx: Context, article_id: int, age_s: int, total: 
 
 
 def add_article(rng: Random, ctx: Context, article_id: int, chunk: Chunk) -> None:
-    lang = "en" if rng.random() < 0.7 else "id"
+    story = rng.choice(ctx.stories) if rng.random() < STORY_SHARE else None
+    lang = story.lang if story else "en" if rng.random() < 0.7 else "id"
     title, summary, body = make_text(rng, lang, ctx.prose[lang])
+    if story:
+        chunk.story_of[article_id] = ctx.stories.index(story)
+        title = story.headline + rng.choice(STORY_FOLLOW_UPS[lang])
     slug = f"{slugify(title)[:180].rstrip('-')}-{article_id}"
     roll = rng.random()
     status = "published" if roll < 0.90 else "draft" if roll < 0.96 else "archived"
@@ -277,6 +314,8 @@ def add_article(rng: Random, ctx: Context, article_id: int, chunk: Chunk) -> Non
         updated_at = ctx.base - timedelta(seconds=rng.randrange(2 * 86400))
     else:
         age_s = rng.randrange(365 * 86400)
+        if story:  # reports on a story come out within a few days of each other
+            age_s = max(0, story.age_s + rng.randrange(-2 * 86400, 2 * 86400))
         published_at = ctx.base - timedelta(seconds=age_s)
         updated_at = min(published_at + timedelta(seconds=rng.randrange(3 * 86400)), ctx.base)
         views = int(200_000 / ctx.ranks[article_id - 1] ** 1.1) + rng.randrange(25)
@@ -286,7 +325,11 @@ def add_article(rng: Random, ctx: Context, article_id: int, chunk: Chunk) -> Non
         article_id, slug, title, summary, body, lang, status, published_at, updated_at,
         models.reading_time_minutes(body), author_id, category_id, views,
     ))  # fmt: skip
-    chunk.article_tag.extend((article_id, tag_id) for tag_id in make_tags(rng, ctx))
+    tag_ids = set(make_tags(rng, ctx))
+    if story:
+        others = sorted(tag_ids - set(story.tag_ids))  # at least one: make_tags gives 3+
+        tag_ids = set(story.tag_ids) | set(others[: rng.randint(1, 3)])
+    chunk.article_tag.extend((article_id, tag_id) for tag_id in sorted(tag_ids))
     if status == "published":
         chunk.article_view_bucket.extend(make_buckets(rng, ctx, article_id, age_s, views))
 
@@ -365,7 +408,19 @@ def make_context(rng: Random, base: datetime, articles: int, authors: int, tags:
     tag_cum_weights = list(accumulate(1 / rank for rank in tag_ids))
     pool = min(200_000, max(2_000, articles * 2))  # sentences per language
     prose = {lang: Prose.generate(rng, vocab, pool) for lang, vocab in WORDS.items()}
-    return Context(base, authors, tag_ids, tag_cum_weights, ranks, prose)
+    stories = make_stories(rng, articles, tags)
+    return Context(base, authors, tag_ids, tag_cum_weights, ranks, prose, stories)
+
+
+def story_members(seed: int, articles: int) -> dict[int, int]:
+    """Which story each article of a seed reports on: the generation replayed, not written."""
+    rng, base = Random(seed), datetime.now(UTC)
+    authors = make_authors(rng, max(5, articles // 20), base)
+    ctx = make_context(rng, base, articles, len(authors), len(make_tag_names()))
+    members: dict[int, int] = {}
+    for chunk in article_chunks(rng, ctx, articles):
+        members.update(chunk.story_of)
+    return members
 
 
 async def write_articles(sink: Sink, rng: Random, ctx: Context, count: int) -> tuple[int, int]:

@@ -55,3 +55,25 @@ async def test_seed_is_deterministic_and_if_empty_skips(database_url, engine, se
     assert await _fingerprint(session) == first
     await _run(database_url, "--seed", "8", "--reset")
     assert await _fingerprint(session) != first
+
+
+async def test_seed_plants_story_clusters_that_story_members_names(database_url, engine, session):
+    await _run(database_url)
+    members = seed.story_members(42, 300)
+    async with session() as s:
+        titles = dict((await s.exec(select(models.Article.id, models.Article.title))).all())
+        links = (await s.exec(select(models.ArticleTag.article_id, models.ArticleTag.tag_id))).all()
+    tags: dict[int, set[int]] = {}
+    for article_id, tag_id in links:
+        tags.setdefault(article_id, set()).add(tag_id)
+    stories: dict[int, list[int]] = {}
+    for article_id, story in members.items():
+        stories.setdefault(story, []).append(article_id)
+    clustered = [ids for ids in stories.values() if len(ids) > 1]
+    assert 0.2 < len(members) / 300 < 0.4
+    assert len(clustered) > 5
+    for ids in clustered:
+        shared = set.intersection(*(tags[pk] for pk in ids))
+        assert len(shared) >= 2, ids
+        headline = min((titles[pk] for pk in ids), key=len)
+        assert all(titles[pk].startswith(headline.split(":")[0].split(",")[0]) for pk in ids)
