@@ -300,11 +300,12 @@ def make_buckets(rng: Random, ctx: Context, article_id: int, age_s: int, total: 
 
 
 def add_article(rng: Random, ctx: Context, article_id: int, chunk: Chunk) -> None:
-    story = rng.choice(ctx.stories) if rng.random() < STORY_SHARE else None
+    story_index = rng.randrange(len(ctx.stories)) if rng.random() < STORY_SHARE else None
+    story = None if story_index is None else ctx.stories[story_index]
     lang = story.lang if story else "en" if rng.random() < 0.7 else "id"
     title, summary, body = make_text(rng, lang, ctx.prose[lang])
-    if story:
-        chunk.story_of[article_id] = ctx.stories.index(story)
+    if story_index is not None and story:
+        chunk.story_of[article_id] = story_index
         title = story.headline + rng.choice(STORY_FOLLOW_UPS[lang])
     slug = f"{slugify(title)[:180].rstrip('-')}-{article_id}"
     roll = rng.random()
