@@ -7,6 +7,7 @@ from app.context import Info
 from app.errors import check_text
 from app.listing import check_first
 from app.rollup import trending_score
+from models import Article as ArticleRow
 from resolvers.types.article import Article
 from resolvers.types.popular_article import PopularArticle, TrendingArticle
 
@@ -21,13 +22,7 @@ async def popular_articles(
     """The most viewed published articles in a rolling window, most viewed first.
 
     Up to a few seconds behind the views (NEWSGATE_POPULARITY_REFRESH_SECONDS)."""
-    ranked = await popularity.ranked_articles(
-        info.context.read_sessionmaker,
-        window,
-        check_first(first),
-        category_slug=check_text(category_slug, "categorySlug"),
-        language=check_text(language, "language"),
-    )
+    ranked = await _ranked(info, window, first, category_slug, language)
     return [
         PopularArticle(article=Article.from_model(row), views=int(views), rank=rank)
         for rank, (row, views) in enumerate(ranked, start=1)
@@ -39,13 +34,7 @@ async def trending_articles(
 ) -> list[TrendingArticle]:
     """Published articles by views that fade with time (half-life 12 hours by default), so a
     story read now beats one that was big last week."""
-    ranked = await popularity.ranked_articles(
-        info.context.read_sessionmaker,
-        None,
-        check_first(first),
-        category_slug=check_text(category_slug, "categorySlug"),
-        language=check_text(language, "language"),
-    )
+    ranked = await _ranked(info, None, first, category_slug, language)
     half_life = timedelta(hours=info.context.settings.trending_half_life_hours)
     return [
         TrendingArticle(
@@ -55,3 +44,19 @@ async def trending_articles(
         )
         for rank, (row, stored) in enumerate(ranked, start=1)
     ]
+
+
+async def _ranked(
+    info: Info,
+    window: popularity.Window | None,
+    first: int,
+    category_slug: str | None,
+    language: str | None,
+) -> list[tuple[ArticleRow, float]]:
+    return await popularity.ranked_articles(
+        info.context.read_sessionmaker,
+        window,
+        check_first(first),
+        category_slug=check_text(category_slug, "categorySlug"),
+        language=check_text(language, "language"),
+    )
