@@ -37,14 +37,17 @@ SPANS = {
 }
 
 
-def window_start(window: Window, now: datetime) -> datetime | None:
-    """The first bucket of a rolling window ending now (None for all time).
+# Where article_popularity keeps each bounded window's count.
+WINDOW_COLUMNS = {window: f"views_{window.value.lower()}" for window in SPANS}
+
+
+def window_start(window: Window, now: datetime) -> datetime:
+    """The first bucket of a bounded rolling window ending now.
 
     The current, partial bucket counts as one of the window's buckets, so HOUR is
     this five-minute bucket and the eleven before it.
     """
-    span = SPANS.get(window)
-    return None if span is None else bucket_start(now) - span + BUCKET
+    return bucket_start(now) - SPANS[window] + BUCKET
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ async def load_views(
 ) -> list[int]:
     """Views of each article in each window: one statement for all windows of the batch."""
     windows = sorted({key.window for key in keys}, key=lambda window: SPANS[window])
-    starts = [bucket_start(now) - SPANS[window] + BUCKET for window in windows]
+    starts = [window_start(window, now) for window in windows]
     sums = [
         func.sum(
             case((col(ArticleViewBucket.starts_at) >= start, col(ArticleViewBucket.views)), else_=0)
@@ -87,8 +90,7 @@ def ranking_column(window: Window | None) -> Any:
     """What to rank by: views in a window, all-time views, or (None) trending."""
     if window is Window.ALL_TIME:
         return col(Article.view_count)
-    column = "trending" if window is None else f"views_{window.value.lower()}"
-    return getattr(ArticlePopularity, column)
+    return getattr(ArticlePopularity, "trending" if window is None else WINDOW_COLUMNS[window])
 
 
 async def ranked_articles(

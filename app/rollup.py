@@ -18,7 +18,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.db import insert_for
-from app.popularity import SPANS, Window, window_start
+from app.popularity import SPANS, WINDOW_COLUMNS, Window, window_start
 from models import ArticlePopularity, ArticleViewBucket, PopularityClock, PopularityDirty
 from models.base import utcnow
 
@@ -31,12 +31,6 @@ _popularity = ArticlePopularity.__table__  # type: ignore[attr-defined]
 _dirty = PopularityDirty.__table__  # type: ignore[attr-defined]
 _clock = PopularityClock.__table__  # type: ignore[attr-defined]
 _buckets = ArticleViewBucket.__table__  # type: ignore[attr-defined]
-_COLUMNS = {
-    Window.HOUR: "views_hour",
-    Window.DAY: "views_day",
-    Window.WEEK: "views_week",
-    Window.MONTH: "views_month",
-}
 
 
 async def mark_dirty(connection: AsyncConnection, article_ids: set[int]) -> None:
@@ -82,9 +76,9 @@ async def _age_out(connection: AsyncConnection, now: datetime) -> None:
     if claimed.rowcount != 1:
         return
     aged: set[int] = set()
-    for window in _COLUMNS:
+    for window in WINDOW_COLUMNS:
         old_start, new_start = window_start(window, last), window_start(window, now)
-        if old_start is not None and new_start is not None and new_start > old_start:
+        if new_start > old_start:
             rows = await connection.execute(
                 select(_buckets.c.article_id)
                 .where(_buckets.c.starts_at >= old_start, _buckets.c.starts_at < new_start)
@@ -107,13 +101,12 @@ async def _recompute(
     buckets: defaultdict[int, list[tuple[datetime, int]]] = defaultdict(list)
     for article_id, starts_at, views in rows:
         buckets[article_id].append((starts_at, views))
-    starts = {window: window_start(window, now) for window in _COLUMNS}
+    starts = {window: window_start(window, now) for window in WINDOW_COLUMNS}
     computed = []
     for article_id, seen in buckets.items():
         row: dict[str, Any] = {"article_id": article_id, "trending": _trending(seen, half_life)}
-        for window, column in _COLUMNS.items():
-            start = starts[window]
-            row[column] = sum(views for starts_at, views in seen if start and starts_at >= start)
+        for window, column in WINDOW_COLUMNS.items():
+            row[column] = sum(views for starts_at, views in seen if starts_at >= starts[window])
         computed.append(row)
     # Articles without views in the horizon leave the table: nothing to rank them by.
     await connection.execute(
@@ -121,7 +114,7 @@ async def _recompute(
     )
     if computed:
         insert = insert_for(connection)(_popularity)
-        columns = [*_COLUMNS.values(), "trending"]
+        columns = [*WINDOW_COLUMNS.values(), "trending"]
         upsert = insert.on_conflict_do_update(
             index_elements=["article_id"],
             set_={column: insert.excluded[column] for column in columns},
