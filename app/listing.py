@@ -99,7 +99,7 @@ class CountKey:
     scope_id: int | None
 
 
-def pack_cursor(*parts: str | int) -> str:
+def pack_cursor(*parts: str | int | float) -> str:
     """An opaque cursor holding `parts`."""
     return base64.urlsafe_b64encode(orjson.dumps(parts)).decode()
 
@@ -163,8 +163,8 @@ def _slug_id(model: type[Author] | type[Category] | type[Tag], slug: str) -> Any
     return select(model.id).where(model.slug == slug).scalar_subquery()
 
 
-def _conditions(listing: Listing) -> list[ColumnElement[bool]]:
-    f = listing.filter
+def published_matching(f: ArticleFilter) -> list[ColumnElement[bool]]:
+    """Conditions for published articles that pass a filter."""
     conditions: list[ColumnElement[bool]] = [col(Article.status) == ArticleStatus.PUBLISHED]
     if f.author_slug is not None:
         conditions.append(col(Article.author_id) == _slug_id(Author, f.author_slug))
@@ -187,18 +187,18 @@ def _conditions(listing: Listing) -> list[ColumnElement[bool]]:
 
 
 def _base(listing: Listing, *columns: Any) -> Any:
-    stmt = select(*columns).select_from(Article).where(*_conditions(listing))
+    stmt = select(*columns).select_from(Article).where(*published_matching(listing.filter))
     if listing.scope is Scope.TAG:
         stmt = stmt.join(ArticleTag, col(ArticleTag.article_id) == Article.id)
     return stmt
 
 
-def _ordering(order: ArticleOrder) -> list[Any]:
+def ordering(order: ArticleOrder) -> list[Any]:
     columns = [order.sort_column, col(Article.id)]
     return [c.desc() if order.descending else c.asc() for c in columns]
 
 
-def _after(cursor: Cursor) -> ColumnElement[bool]:
+def after_cursor(cursor: Cursor) -> ColumnElement[bool]:
     key = tuple_(cursor.order.sort_column, col(Article.id))
     bound = tuple_(bindparam(None, cursor.value, type_=cursor.order.sort_column.type), cursor.id)
     return key < bound if cursor.order.descending else key > bound
@@ -210,8 +210,8 @@ def _one_page(listing: Listing, first: int, after: Cursor | None, scope_id: int 
     if listing.scope is not None:
         stmt = stmt.where(_scope_column(listing.scope) == scope_id)
     if after is not None:
-        stmt = stmt.where(_after(after))
-    return stmt.order_by(*_ordering(listing.order)).limit(first + 1)
+        stmt = stmt.where(after_cursor(after))
+    return stmt.order_by(*ordering(listing.order)).limit(first + 1)
 
 
 def _many_pages(listing: Listing, first: int, after: Cursor | None, scope_ids: list[int]) -> Any:
@@ -233,7 +233,7 @@ def _many_pages(listing: Listing, first: int, after: Cursor | None, scope_ids: l
     return (
         select(Article, paged.c.scope_id)
         .join(paged, paged.c.id == Article.id)
-        .order_by(paged.c.scope_id, *_ordering(listing.order))
+        .order_by(paged.c.scope_id, *ordering(listing.order))
     )
 
 

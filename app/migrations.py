@@ -11,8 +11,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Full-text search lives outside the models: the PostgreSQL tsvector column and its
+# index, the SQLite FTS5 table and its shadow tables (see the full_text_search migration).
+OUTSIDE_MODELS = ("search_vector", "ix_article_search", "article_fts")
+
+
 class SchemaOutOfDate(RuntimeError):
     pass
+
+
+def in_models(_object: object, name: str | None, *_: object) -> bool:
+    """Alembic's include_object: whether autogenerate compares an object with the models."""
+    return not (name or "").startswith(OUTSIDE_MODELS)
 
 
 def alembic_config() -> Config:

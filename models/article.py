@@ -56,7 +56,13 @@ class Article(SQLModel, table=True):
 
 class ArticleTag(SQLModel, table=True):
     __tablename__ = "article_tag"
-    __table_args__ = (Index("ix_article_tag_tag", "tag_id", "article_id"),)
+    __table_args__ = (
+        Index("ix_article_tag_tag", "tag_id", "article_id"),
+        Index("ix_article_tag_tag_published", "tag_id", "published_at"),
+    )
 
     article_id: int = Field(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
     tag_id: int = Field(foreign_key="tag.id", primary_key=True, ondelete="CASCADE")
+    # The article's, copied by a database trigger on every write (see the migration
+    # related_signals): related news finds a tag's articles near a date by this index.
+    published_at: datetime | None = None

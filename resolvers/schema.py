@@ -13,6 +13,7 @@ from resolvers import articles as article_fields
 from resolvers import authors as author_fields
 from resolvers import nodes as node_fields
 from resolvers import popularity as popularity_fields
+from resolvers import search as search_fields
 from resolvers import taxonomy as taxonomy_fields
 from resolvers import views as view_fields
 from resolvers.types.article import Article
@@ -22,6 +23,7 @@ from resolvers.types.node import Node
 from resolvers.types.pagination import ArticleConnection
 from resolvers.types.popular_article import PopularArticle, TrendingArticle
 from resolvers.types.recorded_view import RecordViewPayload, RecordViewsPayload
+from resolvers.types.search import SearchConnection
 from resolvers.types.tag import Tag
 
 logger = logging.getLogger("newsgate.errors")
@@ -38,6 +40,7 @@ class Query:
     trending_articles: list[TrendingArticle] = strawberry.field(
         resolver=popularity_fields.trending_articles
     )
+    search: SearchConnection = strawberry.field(resolver=search_fields.search)
     author: Author | None = strawberry.field(resolver=author_fields.author)
     authors: AuthorConnection = strawberry.field(resolver=author_fields.authors)
     categories: list[Category] = strawberry.field(resolver=taxonomy_fields.categories)

@@ -7,11 +7,13 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-from app.migrations import alembic_config
+from app.migrations import alembic_config, in_models
 
 
 def _differences(connection: Connection) -> list[object]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_object": in_models}
+    )
     return list(compare_metadata(context, SQLModel.metadata))
 
 

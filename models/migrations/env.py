@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table on the metadata)
 from app.db import make_engine
+from app.migrations import in_models
 from app.settings import get_settings
 
 target_metadata = SQLModel.metadata
@@ -19,6 +20,7 @@ def run_migrations(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying
         compare_type=True,
+        include_object=in_models,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,47 @@
+"""The `search` root field."""
+
+from app import listing
+from app.context import Info
+from app.search import SearchOrder, search_articles
+from resolvers.types.article import Article
+from resolvers.types.pagination import ArticleFilter, PageInfo
+from resolvers.types.search import SearchConnection, SearchEdge
+
+
+async def search(
+    info: Info,
+    query: str,
+    first: int = 20,
+    after: str | None = None,
+    filter: ArticleFilter | None = None,
+    order_by: SearchOrder = SearchOrder.RELEVANCE,
+) -> SearchConnection:
+    """Published articles matching `query`, most relevant first unless `orderBy` is NEWEST.
+
+    Web-search syntax: words (all must match), "quoted phrases", `or` between
+    alternatives, `-word` to exclude. Relevance ranks the newest 1,000 matches.
+    """
+    listing.check_first(first)
+    hits = await search_articles(
+        info.context.read_sessionmaker,
+        query,
+        first=first,
+        after=after,
+        filter=filter.to_listing_filter() if filter else listing.ArticleFilter(),
+        order=order_by,
+    )
+    edges = [
+        SearchEdge(
+            cursor=hit.cursor,
+            node=Article.from_model(hit.article),
+            score=hit.score,
+            snippet=hit.snippet,
+        )
+        for hit in hits[:first]
+    ]
+    return SearchConnection(
+        edges=edges,
+        page_info=PageInfo.of(
+            [edge.cursor for edge in edges], has_next_page=len(hits) > first, after=after
+        ),
+    )
