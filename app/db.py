@@ -5,7 +5,17 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import ARRAY, Boolean, ColumnElement, Integer, Text, TypeDecorator, bindparam, event
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    ColumnElement,
+    Float,
+    Integer,
+    Text,
+    TypeDecorator,
+    bindparam,
+    event,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
@@ -16,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.type_api import TypeEngine
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -124,3 +135,41 @@ def _any_of_postgresql(element: AnyOf, compiler: SQLCompiler, **kw: Any) -> str:
 def _any_of_sqlite(element: AnyOf, compiler: SQLCompiler, **kw: Any) -> str:
     column, keys = compiler.process(element.column, **kw), compiler.process(element.keys, **kw)
     return f"{column} IN (SELECT value FROM json_each({keys}))"
+
+
+class days_between(FunctionElement[float]):
+    """`later - earlier` in days, as a float."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(days_between, "postgresql")
+def _days_between_postgresql(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
+    later, earlier = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) AS FLOAT) / 86400)"
+
+
+@compiles(days_between)
+def _days_between_sqlite(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
+    later, earlier = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(julianday({later}) - julianday({earlier}))"
+
+
+class plus_days(FunctionElement[Any]):
+    """A moment moved by a (fractional, possibly negative) number of days."""
+
+    inherit_cache = True
+
+
+@compiles(plus_days, "postgresql")
+def _plus_days_postgresql(element: plus_days, compiler: SQLCompiler, **kw: Any) -> str:
+    moment, days = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"({moment} + make_interval(secs => ({days}) * 86400))"
+
+
+@compiles(plus_days)
+def _plus_days_sqlite(element: plus_days, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite stores moments as 'YYYY-MM-DD HH:MM:SS.ffffff' text, which this compares with.
+    moment, days = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"strftime('%Y-%m-%d %H:%M:%f', {moment}, printf('%.6f days', {days}))"

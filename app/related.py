@@ -1,122 +1,249 @@
-"""Related articles, first version: most shared tags, then same category, then newest.
+"""Related articles: what readers of one article may want next.
 
-Two statements per batch whatever its size: the best tag-sharing candidates of every
-source article, ranked in SQL, and the newest articles of each source's category and
-overall, to fill lists that sharing leaves short.
+A candidate shares a tag with the article and was published near it; how near depends
+on the tag's rarity, so that a tag on 700,000 articles offers about as many candidates
+as one on a thousand. The work per article is bounded whatever the size of the site,
+and reading it per request keeps every list fresh the moment an article is published.
+
+Candidates score by:
+- shared tags, each weighted by its rarity (inverse document frequency);
+- how close their publication is to the article's;
+- same category, same language;
+then the best SHORTLIST add the similarity of their text to the article's title and
+summary, from the full-text index (PostgreSQL ts_rank, SQLite FTS5 bm25).
+
+One statement ranks the lists of a whole page of articles; a second, only when some
+list is short, fills it with the newest articles of its category, then of any.
 """
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal, union_all
-from sqlalchemy import select as sa_select
+from sqlalchemy import Float, and_, case, cast, func, literal, literal_column, select, union_all
+from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.orm import aliased
-from sqlmodel import col, select
+from sqlmodel import col
+from sqlmodel import select as model_select
 
-from app.db import AnyOf, SessionMaker
-from models import Article, ArticleStatus, ArticleTag
+from app.db import AnyOf, SessionMaker, days_between, plus_days
+from app.listing import ArticleFilter as Filter
+from app.listing import published_matching
+from app.search import FTS, FTS_TABLE, SEARCH_VECTOR, text_config
+from models import Article, ArticleStatus, ArticleTag, Tag
 
-ANY_CATEGORY = 0  # marks the overall-newest rows in the fallback statement
+WINDOW_DAYS = 30.0  # how far apart a rare tag's articles may be
+TAG_SPREAD = 1000  # a tag on more articles than this searches a proportionally shorter window
+SHORTLIST = 50  # candidates per article whose text is compared
+MAX_TERMS = 32  # words of the title and summary compared
+
+TEXT_WEIGHT = 4.0  # most similar text of the shortlist
+CATEGORY_WEIGHT = 1.0
+LANGUAGE_WEIGHT = 1.0
+NEARNESS_WEIGHT = 2.0  # published at the same moment; halves about every 5 days apart
+NEARNESS_DAYS = 7.0
+
+WORD = re.compile(r"\w\w+")
+ANY_CATEGORY = 0  # marks the overall newest in the filling statement
 
 
 @dataclass(frozen=True)
 class RelatedKey:
     article_id: int
     category_id: int
+    language: str
+    terms: tuple[str, ...]  # from the title and summary
     first: int
 
 
-def _published() -> ColumnElement[bool]:
-    return col(Article.status) == ArticleStatus.PUBLISHED
+def related_terms(title: str, summary: str) -> tuple[str, ...]:
+    """The distinct words of an article's title and summary that its text is compared by.
+
+    Only word characters: every term is safe in an FTS5 string and in web-search syntax
+    (`or`, an operator there, is left out)."""
+    words = WORD.findall(f"{title} {summary}".lower())
+    return tuple(dict.fromkeys(word for word in words if word != "or"))[:MAX_TERMS]
 
 
 async def load_related(
     keys: Sequence[RelatedKey], sessionmaker: SessionMaker
 ) -> list[list[Article]]:
     """Up to `first` related published articles per key, best first, never the article itself."""
-    by_first: defaultdict[int, list[RelatedKey]] = defaultdict(list)
-    for key in keys:
-        by_first[key.first].append(key)
-    related: dict[RelatedKey, list[Article]] = {}
+    first = max(key.first for key in keys)
+    by_source: defaultdict[int, list[Article]] = defaultdict(list)
     async with sessionmaker() as session:
-        for first, group in by_first.items():
-            sharing = await session.exec(_sharing_tags([k.article_id for k in group], first))
-            shared_by_source: defaultdict[int, list[Article]] = defaultdict(list)
-            for article, source_id in sharing.all():
-                shared_by_source[source_id].append(article)
-            newest = await session.exec(_newest({k.category_id for k in group}, first + 1))
-            newest_by_category: defaultdict[int, list[Article]] = defaultdict(list)
-            for article, category_id in newest.all():
-                newest_by_category[category_id].append(article)
-            for key in group:
-                candidates = (
-                    shared_by_source[key.article_id]
-                    + newest_by_category[key.category_id]
-                    + newest_by_category[ANY_CATEGORY]
-                )
-                related[key] = _first_distinct(candidates, key.article_id, first)
-    return [related[key] for key in keys]
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        for article, source_id in (await session.exec(_ranked(keys, first, sqlite))).all():
+            by_source[source_id].append(article)
+        short = {key.category_id for key in keys if len(by_source[key.article_id]) < key.first}
+        newest: defaultdict[int, list[Article]] = defaultdict(list)
+        if short:
+            for article, category_id in (await session.exec(_newest(short, first + 1))).all():
+                newest[category_id].append(article)
+    return [
+        _first_distinct(
+            by_source[key.article_id] + newest[key.category_id] + newest[ANY_CATEGORY], key
+        )
+        for key in keys
+    ]
 
 
-def _first_distinct(candidates: list[Article], exclude_id: int, first: int) -> list[Article]:
+def _first_distinct(candidates: list[Article], key: RelatedKey) -> list[Article]:
     chosen: dict[int | None, Article] = {}
     for article in candidates:
-        if article.id != exclude_id and article.id not in chosen:
+        if article.id != key.article_id and article.id not in chosen:
             chosen[article.id] = article
-            if len(chosen) == first:
-                break
-    return list(chosen.values())
+    return list(chosen.values())[: key.first]
 
 
-def _sharing_tags(source_ids: list[int], first: int):  # type: ignore[no-untyped-def]
+def _ranked(keys: Sequence[RelatedKey], first: int, sqlite: bool):  # type: ignore[no-untyped-def]
+    """(article, source id) rows: each source's best `first` candidates, best first."""
     source_tag, candidate_tag = aliased(ArticleTag), aliased(ArticleTag)
-    source = aliased(Article)
-    same_category = case((col(Article.category_id) == col(source.category_id), 1), else_=0)
-    rank = func.row_number().over(
-        partition_by=col(source_tag.article_id),
-        order_by=[
-            func.count().desc(),
-            same_category.desc(),
-            col(Article.published_at).desc(),
-            col(Article.id).desc(),
-        ],
+    articles = select(func.max(Article.id)).scalar_subquery()  # about how many there are
+    rarity = func.ln(1.0 + articles / cast(Tag.usage_count, Float))
+    reach = case(
+        (col(Tag.usage_count) <= TAG_SPREAD, WINDOW_DAYS),
+        else_=WINDOW_DAYS * TAG_SPREAD / cast(Tag.usage_count, Float),
     )
-    ranked = (
+    sharing = (
         select(
-            col(Article.id).label("candidate_id"),
             col(source_tag.article_id).label("source_id"),
-            rank.label("rank"),
+            col(candidate_tag.article_id).label("candidate_id"),
+            func.sum(rarity).label("tags"),
         )
-        .join(candidate_tag, col(candidate_tag.tag_id) == source_tag.tag_id)
-        .join(Article, col(Article.id) == candidate_tag.article_id)
-        .join(source, col(source.id) == source_tag.article_id)
-        .where(AnyOf(source_tag.article_id, source_ids))
-        .where(col(candidate_tag.article_id) != source_tag.article_id)
-        .where(_published())
-        .group_by(col(source_tag.article_id), col(Article.id), col(source.category_id))
+        .join(Tag, col(Tag.id) == source_tag.tag_id)
+        .join(
+            candidate_tag,
+            and_(
+                col(candidate_tag.tag_id) == source_tag.tag_id,
+                col(candidate_tag.published_at) >= plus_days(source_tag.published_at, -reach),
+                col(candidate_tag.published_at) <= plus_days(source_tag.published_at, reach),
+                col(candidate_tag.article_id) != source_tag.article_id,
+            ),
+        )
+        .where(AnyOf(source_tag.article_id, [key.article_id for key in keys]))
+        .group_by(col(source_tag.article_id), col(candidate_tag.article_id))
         .subquery()
     )
+
+    source = aliased(Article)
+    apart = func.abs(days_between(Article.published_at, source.published_at))
+    score = (
+        sharing.c.tags
+        + NEARNESS_WEIGHT * func.exp(-apart / NEARNESS_DAYS)
+        + case((col(Article.category_id) == source.category_id, CATEGORY_WEIGHT), else_=0.0)
+        + case((col(Article.language) == source.language, LANGUAGE_WEIGHT), else_=0.0)
+    )
+    scored = (
+        select(
+            sharing.c.source_id,
+            col(Article.id).label("id"),
+            score.label("score"),
+            _rank(sharing.c.source_id, score.desc(), *_newest_first()),
+        )
+        .join(Article, col(Article.id) == sharing.c.candidate_id)
+        .join(source, col(source.id) == sharing.c.source_id)
+        .where(col(Article.status) == ArticleStatus.PUBLISHED)
+        .subquery()
+    )
+    # Only the shortlist has its text compared: that reads each candidate's index entry.
+    shortlist = (
+        select(
+            scored.c.source_id,
+            scored.c.id,
+            col(Article.published_at).label("published_at"),
+            scored.c.score,
+            _text_similarity(keys, scored.c.source_id, sqlite).label("text"),
+        )
+        .join(Article, col(Article.id) == scored.c.id)
+        .where(scored.c.rank <= SHORTLIST)
+        .subquery()
+    )
+    best_text = func.max(shortlist.c.text).over(partition_by=shortlist.c.source_id)
+    relative_text = func.coalesce(shortlist.c.text / func.nullif(best_text, 0.0), 0.0)
+    final = (
+        select(
+            shortlist.c.source_id,
+            shortlist.c.id,
+            shortlist.c.published_at,
+            (shortlist.c.score + TEXT_WEIGHT * relative_text).label("score"),
+        )
+    ).subquery()
+    ranked = select(
+        final.c.source_id,
+        final.c.id,
+        _rank(
+            final.c.source_id, final.c.score.desc(), final.c.published_at.desc(), final.c.id.desc()
+        ),
+    ).subquery()
     return (
-        select(Article, ranked.c.source_id)
-        .join(ranked, ranked.c.candidate_id == Article.id)
+        model_select(Article, ranked.c.source_id)
+        .join(ranked, ranked.c.id == Article.id)
         .where(ranked.c.rank <= first)
         .order_by(ranked.c.source_id, ranked.c.rank)
     )
 
 
+def _rank(source_id: Any, *order_by: Any) -> Any:
+    return func.row_number().over(partition_by=source_id, order_by=order_by).label("rank")
+
+
+def _newest_first() -> list[Any]:
+    return [col(Article.published_at).desc(), col(Article.id).desc()]
+
+
+def _text_similarity(keys: Sequence[RelatedKey], source_id: Any, sqlite: bool):  # type: ignore[no-untyped-def]
+    """How well a candidate (the current `Article` row) matches its source's words, >= 0."""
+    with_terms = [key for key in keys if key.terms]
+    if not with_terms:
+        return literal(0.0)
+    if sqlite:
+        query = case(
+            *(
+                (source_id == key.article_id, " OR ".join(f'"{t}"' for t in key.terms))
+                for key in with_terms
+            ),
+            else_=None,
+        )
+        bm25 = (
+            select(-func.bm25(FTS, 1.0, 0.5, 0.0))
+            .select_from(FTS_TABLE)
+            .where(FTS.op("MATCH")(query), FTS_TABLE.c.rowid == Article.id)
+            .scalar_subquery()
+        )
+        return func.coalesce(bm25, 0.0)
+    query = case(
+        *(
+            (
+                source_id == key.article_id,
+                func.websearch_to_tsquery(
+                    cast(literal(text_config(key.language)), REGCONFIG), " or ".join(key.terms)
+                ),
+            )
+            for key in with_terms
+        ),
+        else_=None,
+    )
+    # Title and summary only: weights for D (body), C, B (summary), A (title).
+    weights = literal_column("'{0, 0, 0.4, 1}'::float4[]")
+    return cast(func.coalesce(func.ts_rank(weights, SEARCH_VECTOR, query), 0.0), Float)
+
+
 def _newest(category_ids: set[int], limit: int):  # type: ignore[no-untyped-def]
-    """The newest `limit` articles of each category, and overall (as ANY_CATEGORY)."""
-    parts = []
+    """(article, category id) rows: the newest `limit` published articles of each
+    category, and overall (as ANY_CATEGORY)."""
+    pages = []
     for category_id in [*sorted(category_ids), ANY_CATEGORY]:
-        stmt = select(col(Article.id), literal(category_id).label("bucket")).where(_published())
+        page = select(col(Article.id), literal(category_id).label("category_id"))
+        page = page.where(*published_matching(Filter()))
         if category_id != ANY_CATEGORY:
-            stmt = stmt.where(col(Article.category_id) == category_id)
-        newest = stmt.order_by(col(Article.published_at).desc(), col(Article.id).desc())
-        parts.append(sa_select(newest.limit(limit).subquery()))
-    fallback = union_all(*parts).subquery()
+            page = page.where(col(Article.category_id) == category_id)
+        pages.append(select(page.order_by(*_newest_first()).limit(limit).subquery()))
+    newest = union_all(*pages).subquery()
     return (
-        select(Article, fallback.c.bucket)
-        .join(fallback, fallback.c.id == Article.id)
-        .order_by(fallback.c.bucket, col(Article.published_at).desc(), col(Article.id).desc())
+        model_select(Article, newest.c.category_id)
+        .join(newest, newest.c.id == Article.id)
+        .order_by(newest.c.category_id, *_newest_first())
     )

@@ -67,6 +67,11 @@ class SearchOrder(Enum):
     NEWEST = "NEWEST"
 
 
+def text_config(language: str) -> str:
+    """PostgreSQL's text configuration for articles in `language`."""
+    return TEXT_CONFIGS.get(language.split("-")[0].lower(), "simple")
+
+
 @dataclass(frozen=True)
 class Hit:
     article: Article
@@ -143,8 +148,7 @@ class _Engine:
         self.sqlite = dialect == "sqlite"
         self.fts5 = fts5_query(query)
         if not self.sqlite:
-            code = (language or "").split("-")[0].lower()
-            names = [TEXT_CONFIGS.get(code, "simple")] if language else ANY_LANGUAGE_CONFIGS
+            names = [text_config(language)] if language else ANY_LANGUAGE_CONFIGS
             parsed = [func.websearch_to_tsquery(cast(literal(n), REGCONFIG), query) for n in names]
             self.tsquery: Any = parsed[0]
             for other in parsed[1:]:

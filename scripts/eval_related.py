@@ -2,7 +2,8 @@
 
 Seeds a throwaway SQLite database, then asks `Article.related(first: 5)` of every
 published article whose story has at least five other published reports, and prints the
-share of related articles that report on the same story.
+share of related articles that report on the same story: for the API as it is, and for
+the foundation's first version (scripts/related_v1.py) as the baseline.
 
     .venv/bin/python scripts/eval_related.py                 # default seed, 2,000 articles
     .venv/bin/python scripts/eval_related.py --articles 5000 --seed 7
@@ -29,11 +30,16 @@ from app.recorder import ViewRecorder
 from app.settings import Settings, get_settings
 from models import Article, ArticleStatus
 from resolvers.schema import schema
-from scripts import seed
+from scripts import related_v1, seed
 
 PAGE = """query ($slug: String!, $first: Int!) {
   article(slug: $slug) { related(first: $first) { slug } }
 }"""
+
+
+def pk(article: Article) -> int:
+    assert article.id is not None
+    return article.id
 
 
 async def _evaluate(database_url: str, args: argparse.Namespace) -> None:
@@ -42,41 +48,46 @@ async def _evaluate(database_url: str, args: argparse.Namespace) -> None:
     story_of = seed.story_members(args.seed, args.articles)
     engine = make_engine(Settings(database_url=database_url))
     try:
-        async with make_read_sessionmaker(engine)() as session:
-            rows = await session.exec(
-                select(Article.id, Article.slug).where(
-                    col(Article.status) == ArticleStatus.PUBLISHED
-                )
+        sessionmaker = make_read_sessionmaker(engine)
+        async with sessionmaker() as session:
+            published = list(
+                (
+                    await session.exec(
+                        select(Article).where(col(Article.status) == ArticleStatus.PUBLISHED)
+                    )
+                ).all()
             )
-            slug_of: dict[int, str] = {pk: slug for pk, slug in rows.all() if pk is not None}
-        reports = Counter(story_of[pk] for pk in slug_of if pk in story_of)
-        story_by_slug = {slug_of[pk]: story_of.get(pk) for pk in slug_of}
-        judged = [
-            slug
-            for pk, slug in slug_of.items()
-            if pk in story_of and reports[story_of[pk]] > args.first
-        ]
+        id_of = {article.slug: pk(article) for article in published}
+        reports = Counter(story_of[pk(a)] for a in published if pk(a) in story_of)
+        judged = [a for a in published if reports[story_of.get(pk(a), -1)] > args.first]
         views = ViewRecorder(engine, 0)
-        hits = 0
-        for slug in tqdm(judged, unit="article"):
+
+        async def current(article: Article) -> list[str]:
             context = Context(
-                sessionmaker=make_sessionmaker(engine),
-                read_sessionmaker=make_read_sessionmaker(engine),
-                views=views,
+                sessionmaker=make_sessionmaker(engine), read_sessionmaker=sessionmaker, views=views
             )
-            result = await schema.execute(
-                PAGE, variable_values={"slug": slug, "first": args.first}, context_value=context
-            )
+            variables = {"slug": article.slug, "first": args.first}
+            result = await schema.execute(PAGE, variable_values=variables, context_value=context)
             assert result.data is not None, result.errors
-            related = result.data["article"]["related"]
-            hits += sum(story_by_slug[r["slug"]] == story_by_slug[slug] for r in related)
+            return [related["slug"] for related in result.data["article"]["related"]]
+
+        async def first_version(article: Article) -> list[str]:
+            key = related_v1.RelatedKey(pk(article), article.category_id, args.first)
+            [related] = await related_v1.load_related([key], sessionmaker)
+            return [row.slug for row in related]
+
+        for name, fetch in [("related", current), ("first version", first_version)]:
+            hits = 0
+            for article in tqdm(judged, unit="article", desc=name):
+                slugs = await fetch(article)
+                hits += sum(story_of.get(id_of[slug]) == story_of[pk(article)] for slug in slugs)
+            precision = hits / (len(judged) * args.first) if judged else 0.0
+            print(
+                f"{name}: precision@{args.first} {precision:.3f} over {len(judged)} articles "
+                f"in {len(reports)} stories (seed {args.seed}, {args.articles} articles)"
+            )
     finally:
         await engine.dispose()
-    precision = hits / (len(judged) * args.first) if judged else 0.0
-    print(
-        f"related: precision@{args.first} {precision:.3f} over {len(judged)} articles "
-        f"in {len(reports)} stories (seed {args.seed}, {args.articles} articles)"
-    )
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ import models
 from app import popularity
 from app.context import Info
 from app.listing import check_first
-from app.related import RelatedKey
+from app.related import RelatedKey, related_terms
 from resolvers.types.author import Author
 from resolvers.types.category import Category
 from resolvers.types.node import Node, encode_id
@@ -85,10 +85,13 @@ class Article(Node):
         return await info.context.loaders.views.load(popularity.ViewsKey(self.pk, window))
 
     @strawberry.field(
-        description="Other published articles readers of this one may want: "
-        "most shared tags first, then same category, then newest."
+        description="Other published articles readers of this one may want next: those "
+        "sharing its rarer tags, published near it, with similar words in the title and "
+        "summary, in the same category and language; then the newest of its category."
     )
     async def related(self, info: Info, first: int = 5) -> list["Article"]:
         check_first(first)
-        rows = await info.context.loaders.related.load(RelatedKey(self.pk, self.category_id, first))
+        terms = related_terms(self.title, self.summary)
+        key = RelatedKey(self.pk, self.category_id, self.language, terms, first)
+        rows = await info.context.loaders.related.load(key)
         return [Article.from_model(row) for row in rows]
