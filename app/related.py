@@ -227,7 +227,7 @@ def _text_similarity(keys: Sequence[RelatedKey], source_id: Any, sqlite: bool): 
         else_=None,
     )
     # Title and summary only: weights for D (body), C, B (summary), A (title).
-    weights = literal_column("'{0, 0, 0.4, 1}'::float4[]")
+    weights: Any = literal_column("'{0, 0, 0.4, 1}'::float4[]")
     return cast(func.coalesce(func.ts_rank(weights, SEARCH_VECTOR, query), 0.0), Float)
 
 

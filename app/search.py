@@ -12,13 +12,26 @@ the ones worth ranking.
 import html
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Float, cast, column, func, literal, literal_column, table, tuple_
+from sqlalchemy import (
+    Float,
+    Text,
+    cast,
+    column,
+    func,
+    literal,
+    literal_column,
+    table,
+    tuple_,
+    union_all,
+)
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects.postgresql import REGCONFIG
+from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import listing
 from app.db import SessionMaker
@@ -29,14 +42,21 @@ from app.listing import (
     Cursor,
     after_cursor,
     is_bounded_int,
-    ordering,
     pack_cursor,
     published_matching,
     unpack_cursor,
 )
 from models import Article
 
-CANDIDATES = 1000
+CANDIDATES = 300
+PERIOD_DAYS = (1, 7, 30, 365)  # the periods searched newest first; then all before
+
+
+def unindexed(expression: Any) -> Any:
+    """The same value in a form no index covers, to rule a plan out (see _newest_matches)."""
+    return func.coalesce(expression, expression)
+
+
 MAX_QUERY_LENGTH = 500
 MAX_TERMS = 32
 
@@ -141,20 +161,36 @@ def decode_cursor(cursor: str, order: SearchOrder) -> tuple[float, int] | Cursor
     return float(score), article_id
 
 
+async def _tsquery(session: AsyncSession, query: str, language: str | None) -> str | None:
+    """The query as PostgreSQL text search reads it in each language it may be in, ORed;
+    None when it holds only stop words.
+
+    Parsed ahead of the search, so that the planner sees the words (how common they are
+    decides the plan) and never an empty alternative, which would make it scan the
+    whole text index.
+    """
+    names = [text_config(language)] if language else ANY_LANGUAGE_CONFIGS
+    connection = await session.connection()
+    parse = [
+        cast(func.websearch_to_tsquery(cast(literal(name), REGCONFIG), query), Text)
+        for name in names
+    ]
+    parsed = (await connection.execute(sa_select(*parse))).one()
+    return " | ".join(sorted({f"({part})" for part in parsed if part})) or None
+
+
 class _Engine:
     """What differs between the engines: matching, scoring, snippets."""
 
-    def __init__(self, dialect: str, query: str, language: str | None) -> None:
-        self.sqlite = dialect == "sqlite"
+    def __init__(self, query: str, tsquery: str | None) -> None:
         self.fts5 = fts5_query(query)
-        if not self.sqlite:
-            names = [text_config(language)] if language else ANY_LANGUAGE_CONFIGS
-            parsed = [func.websearch_to_tsquery(cast(literal(n), REGCONFIG), query) for n in names]
-            self.tsquery: Any = parsed[0]
-            for other in parsed[1:]:
-                self.tsquery = self.tsquery.op("||")(other)
+        self.sqlite = tsquery is None
+        self.tsquery = cast(literal(tsquery), TSQUERY)
 
-    def matches(self, *columns: Any) -> Any:
+    def matches(self, *columns: Any, indexed: bool = True) -> Any:
+        """The matching articles' `columns` (and, from FTS5, their score: it is only had
+        while matching); `indexed=False` keeps PostgreSQL from reading the text index,
+        testing each article instead."""
         if self.sqlite:
             return (
                 sa_select(*columns, (-func.bm25(FTS, 10.0, 4.0, 1.0)).label("score"))
@@ -162,8 +198,20 @@ class _Engine:
                 .join(FTS_TABLE, FTS_TABLE.c.rowid == Article.id)
                 .where(FTS.op("MATCH")(self.fts5))
             )
+        vector = SEARCH_VECTOR if indexed else unindexed(SEARCH_VECTOR)
+        return sa_select(*columns).where(vector.bool_op("@@")(self.tsquery))
+
+    def scored(self, matches: Any) -> Any:
+        """(id, published_at, score) of `matches`. PostgreSQL ranks them only now: the
+        rank reads each article's whole vector, worth doing for the chosen few only."""
+        if self.sqlite:
+            return sa_select(matches)
         score = cast(func.ts_rank(SEARCH_VECTOR, self.tsquery), Float).label("score")
-        return sa_select(*columns, score).where(SEARCH_VECTOR.bool_op("@@")(self.tsquery))
+        return (
+            sa_select(matches.c.id, matches.c.published_at, score)
+            .select_from(matches)
+            .join(Article, col(Article.id) == matches.c.id)
+        )
 
     def snippet(self) -> Any:
         if self.sqlite:
@@ -177,6 +225,46 @@ class _Engine:
         return func.ts_headline(ARTICLE_CONFIG, text, self.tsquery, HEADLINE_OPTIONS)
 
 
+def _newest_matches(
+    engine: _Engine, filter: ArticleFilter, now: datetime, limit: int, after: Cursor | None
+) -> Any:
+    """The newest `limit` matches (after a cursor), newest first: (id, published_at, score)
+
+    Searched a period at a time, the last day first, in one statement: the outer LIMIT
+    stops reading periods once it has enough, so a word in half of all articles costs
+    a day's matches, not half a million.
+
+    The plan of each period is fixed, because the planner misjudges how many articles a
+    combination of words matches by orders of magnitude either way. The last day's
+    articles are each tested against the query: a bounded cost, and common words are
+    done there. Longer periods are reached only by words too rare to fill the last day,
+    and take their matches from the text index.
+    """
+    periods = []
+    newer: datetime | None = None
+    for older in [*(now - timedelta(days=days) for days in PERIOD_DAYS), None]:
+        first_period = newer is None
+        period = engine.matches(
+            col(Article.id), col(Article.published_at), indexed=not first_period
+        )
+        period = period.where(*published_matching(filter))
+        if newer is not None:
+            period = period.where(col(Article.published_at) < newer)
+        if older is not None:
+            period = period.where(col(Article.published_at) >= older)
+        if after is not None:
+            period = period.where(after_cursor(after))
+        newest_first = [
+            (col(Article.published_at) if first_period else unindexed(Article.published_at)).desc(),
+            col(Article.id).desc(),
+        ]
+        periods.append(sa_select(period.order_by(*newest_first).limit(limit).subquery()))
+        newer = older
+    enough = sa_select(union_all(*periods).subquery()).limit(limit).subquery()
+    # Sorted again: the periods come newest first, but SQL does not promise it.
+    return engine.scored(enough).order_by(enough.c.published_at.desc(), enough.c.id.desc())
+
+
 async def search_articles(
     sessionmaker: SessionMaker,
     query: str,
@@ -185,29 +273,29 @@ async def search_articles(
     after: str | None,
     filter: ArticleFilter,
     order: SearchOrder,
+    now: datetime,
 ) -> list[Hit]:
     """Up to `first + 1` hits (the extra one tells whether a next page exists)."""
+    position = decode_cursor(after, order) if after is not None else None
+    fts5_query(query)  # refuses what has nothing to search for, on either engine
     async with sessionmaker() as session:
-        engine = _Engine(session.get_bind().dialect.name, query, filter.language)
-        position = decode_cursor(after, order) if after is not None else None
-        matches = engine.matches(col(Article.id), col(Article.published_at)).where(
-            *published_matching(filter)
-        )
-        newest_first = ordering(ArticleOrder.PUBLISHED_AT_DESC)
+        tsquery = None
+        if session.get_bind().dialect.name == "postgresql":
+            tsquery = await _tsquery(session, query, filter.language)
+            if tsquery is None:
+                return []
+        engine = _Engine(query, tsquery)
         if order is SearchOrder.NEWEST:
-            if isinstance(position, Cursor):
-                matches = matches.where(after_cursor(position))
-            page = matches.order_by(*newest_first).limit(first + 1).subquery()
+            cursor = position if isinstance(position, Cursor) else None
+            page = _newest_matches(engine, filter, now, first + 1, cursor).subquery()
             page_order = [page.c.published_at.desc(), page.c.id.desc()]
         else:
-            candidates = matches.order_by(*newest_first).limit(CANDIDATES).subquery()
-            page_query = select(candidates)
+            candidates = _newest_matches(engine, filter, now, CANDIDATES, None).subquery()
+            best = sa_select(candidates)
             if isinstance(position, tuple):
-                page_query = page_query.where(
-                    tuple_(candidates.c.score, candidates.c.id) < tuple_(*position)
-                )
-            page_order = [candidates.c.score.desc(), candidates.c.id.desc()]
-            page = page_query.order_by(*page_order).limit(first + 1).subquery()
+                best = best.where(tuple_(candidates.c.score, candidates.c.id) < tuple_(*position))
+            best = best.order_by(candidates.c.score.desc(), candidates.c.id.desc())
+            page = best.limit(first + 1).subquery()
             page_order = [page.c.score.desc(), page.c.id.desc()]
         stmt = (
             select(Article, page.c.score, engine.snippet())

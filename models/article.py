@@ -56,9 +56,9 @@ class Article(SQLModel, table=True):
 
 class ArticleTag(SQLModel, table=True):
     __tablename__ = "article_tag"
+    # A tag's articles by date: for tag listings, and for related news near a date.
     __table_args__ = (
-        Index("ix_article_tag_tag", "tag_id", "article_id"),
-        Index("ix_article_tag_tag_published", "tag_id", "published_at"),
+        Index("ix_article_tag_tag_published", "tag_id", "published_at", "article_id"),
     )
 
     article_id: int = Field(foreign_key="article.id", primary_key=True, ondelete="CASCADE")

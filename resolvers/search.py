@@ -29,6 +29,7 @@ async def search(
         after=after,
         filter=filter.to_listing_filter() if filter else listing.ArticleFilter(),
         order=order_by,
+        now=info.context.now,
     )
     edges = [
         SearchEdge(

@@ -14,6 +14,7 @@ import random
 import statistics
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,11 @@ NESTED = """{
     name articles(first: 5) { totalCount edges { node { title } } }
   } } }
 }"""
+SEARCH = """query ($query: String!, $category: String, $orderBy: SearchOrder) {
+  search(query: $query, first: 20, filter: {categorySlug: $category}, orderBy: $orderBy) {
+    edges { score snippet node { title slug author { name } } }
+  }
+}"""
 CATEGORIES = ["politics", "sports", "technology", "health", "weather"]
 
 
@@ -64,26 +70,51 @@ def _queries() -> dict[str, tuple[str, dict[str, Any]]]:
     queries["trending"] = (TRENDING, {})
     queries["trending + category"] = (TRENDING, {"category": None})
     queries["article page"] = (ARTICLE_PAGE, {"slug": None})
+    queries["search one word"] = (SEARCH, {"words": 1})
+    queries["search two words"] = (SEARCH, {"words": 2})
+    queries["search two words + category"] = (SEARCH, {"words": 2, "category": None})
+    queries["search two words, newest"] = (SEARCH, {"words": 2, "orderBy": "NEWEST"})
     return queries
+
+
+async def _sample(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> list[Any]:
+    """100 articles from across the last year: 10 from before each of 10 random moments."""
+    rng = random.Random(2)
+    query = """query ($before: DateTime!) {
+      articles(first: 10, filter: {publishedBefore: $before}) { edges { node { slug title } } }
+    }"""
+    sample = []
+    for _ in range(10):
+        before = datetime.now(UTC) - timedelta(days=rng.uniform(0, 365))
+        page = await post(
+            reader, writer, {"query": query, "variables": {"before": before.isoformat()}}
+        )
+        sample += [edge["node"] for edge in page["data"]["articles"]["edges"]]
+    return sample
 
 
 async def _measure(port: int, runs: int, only: str | None) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     rng = random.Random(1)
     queries = {name: q for name, q in _queries().items() if only is None or only in name}
-    listing = await post(
-        reader, writer, {"query": "{ articles(first: 100) { edges { node { slug } } } }"}
-    )
-    slugs = [edge["node"]["slug"] for edge in listing["data"]["articles"]["edges"]]
+    sample = await _sample(reader, writer)
+    slugs = [article["slug"] for article in sample]
+    # Words of sampled titles, so that every search has matches.
+    title_words = [[w for w in a["title"].split() if len(w) > 3 and w.isalpha()] for a in sample]
+    title_words = [words for words in title_words if len(words) >= 2]
     try:
         with tqdm(total=len(queries) * runs, unit="query") as progress:
             for name, (query, variables) in queries.items():
-                times = []
+                times: list[float] = []
+                slowest: dict[str, Any] = {}
                 for run in range(runs + 5):  # the first five warm caches up, untimed
                     if "category" in variables:
                         variables = {**variables, "category": rng.choice(CATEGORIES)}
                     if "slug" in variables:
                         variables = {"slug": rng.choice(slugs)}
+                    if "words" in variables:
+                        words = rng.sample(rng.choice(title_words), variables["words"])
+                        variables = {**variables, "query": " ".join(words)}
                     started = time.perf_counter()
                     response = await post(reader, writer, {"query": query, "variables": variables})
                     elapsed = (time.perf_counter() - started) * 1000
@@ -91,11 +122,14 @@ async def _measure(port: int, runs: int, only: str | None) -> None:
                         raise SystemExit(f"{name}: {response['errors']}")
                     if run >= 5:
                         times.append(elapsed)
+                        if elapsed >= max(times):
+                            slowest = variables
                         progress.update()
                 times.sort()
                 tqdm.write(
                     f"{name:>28}: p50 {statistics.median(times):6.1f} ms, "
                     f"p95 {times[int(0.95 * len(times)) - 1]:6.1f} ms, max {times[-1]:6.1f} ms"
+                    + (f" ({slowest})" if slowest else "")
                 )
     finally:
         writer.close()

@@ -92,8 +92,11 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("published_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
         )
+        # Replaces (tag_id, article_id): two indexes led by tag_id tempt the planner to
+        # AND their bitmaps, reading every tagging of a common tag.
+        batch_op.drop_index("ix_article_tag_tag")
         batch_op.create_index(
-            "ix_article_tag_tag_published", ["tag_id", "published_at"], unique=False
+            "ix_article_tag_tag_published", ["tag_id", "published_at", "article_id"], unique=False
         )
     postgresql = op.get_bind().dialect.name == "postgresql"
     for statement in BACKFILL + (PG_UP if postgresql else SQLITE_UP):
@@ -119,5 +122,6 @@ def downgrade() -> None:
     with op.batch_alter_table("article_tag", schema=None) as batch_op:
         batch_op.drop_index("ix_article_tag_tag_published")
         batch_op.drop_column("published_at")
+        batch_op.create_index("ix_article_tag_tag", ["tag_id", "article_id"], unique=False)
     with op.batch_alter_table("tag", schema=None) as batch_op:
         batch_op.drop_column("usage_count")
