@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 ROOT = Path(__file__).resolve().parent.parent
 
 
-# Full-text search lives outside the models: the PostgreSQL tsvector column and its
-# index, the SQLite FTS5 table and its shadow tables (see the full_text_search migration).
-OUTSIDE_MODELS = ("search_vector", "ix_article_search", "article_fts")
+# Full-text search lives outside the models, in tables of each engine's own kind (see
+# the full_text_search migration): PostgreSQL's article_search and its GIN index,
+# SQLite's FTS5 table article_fts and its shadow tables.
+OUTSIDE_MODELS = ("article_search", "ix_article_search", "article_fts")
 
 
 class SchemaOutOfDate(RuntimeError):

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Float, and_, case, cast, func, literal, literal_column, select, union_all
-from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 from sqlmodel import select as model_select
@@ -31,7 +30,7 @@ from sqlmodel import select as model_select
 from app.db import AnyOf, SessionMaker, days_between, plus_days
 from app.listing import ArticleFilter as Filter
 from app.listing import published_matching
-from app.search import FTS, FTS_TABLE, SEARCH_VECTOR, text_config
+from app.search import FTS, FTS_TABLE, SEARCH_TABLE, text_config
 from models import Article, ArticleStatus, ArticleTag, Tag
 
 WINDOW_DAYS = 30.0  # how far apart a rare tag's articles may be
@@ -218,9 +217,7 @@ def _text_similarity(keys: Sequence[RelatedKey], source_id: Any, sqlite: bool): 
         *(
             (
                 source_id == key.article_id,
-                func.websearch_to_tsquery(
-                    cast(literal(text_config(key.language)), REGCONFIG), " or ".join(key.terms)
-                ),
+                func.websearch_to_tsquery(text_config(key.language), " or ".join(key.terms)),
             )
             for key in with_terms
         ),
@@ -228,7 +225,12 @@ def _text_similarity(keys: Sequence[RelatedKey], source_id: Any, sqlite: bool): 
     )
     # Title and summary only: weights for D (body), C, B (summary), A (title).
     weights: Any = literal_column("'{0, 0, 0.4, 1}'::float4[]")
-    return cast(func.coalesce(func.ts_rank(weights, SEARCH_VECTOR, query), 0.0), Float)
+    rank = (
+        select(cast(func.ts_rank(weights, SEARCH_TABLE.c.search_vector, query), Float))
+        .where(SEARCH_TABLE.c.article_id == Article.id)
+        .scalar_subquery()
+    )
+    return func.coalesce(rank, 0.0)
 
 
 def _newest(category_ids: set[int], limit: int):  # type: ignore[no-untyped-def]

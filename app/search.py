@@ -60,16 +60,11 @@ def unindexed(expression: Any) -> Any:
 MAX_QUERY_LENGTH = 500
 MAX_TERMS = 32
 
-# PostgreSQL's text configuration by language, as in the full_text_search migration.
-TEXT_CONFIGS = {"en": "english", "id": "indonesian"}
-ANY_LANGUAGE_CONFIGS = [*TEXT_CONFIGS.values(), "simple"]
-ARTICLE_CONFIG = literal_column(
-    "CASE split_part(lower(article.language), '-', 1) "
-    + " ".join(f"WHEN '{code}' THEN '{name}'::regconfig" for code, name in TEXT_CONFIGS.items())
-    + " ELSE 'simple'::regconfig END",
-    REGCONFIG,
-)
-SEARCH_VECTOR: Any = literal_column("article.search_vector")
+# Every configuration article_text_config() gives an article (the full_text_search
+# migration): a query of unknown language is read in each of them.
+ANY_LANGUAGE_CONFIGS = ["english", "indonesian", "simple"]
+SEARCH_TABLE = table("article_search", column("article_id"), column("search_vector"))
+
 FTS_TABLE = table("article_fts", column("rowid"))
 FTS: Any = literal_column("article_fts")  # FTS5 functions and MATCH take the table's name
 
@@ -87,9 +82,9 @@ class SearchOrder(Enum):
     NEWEST = "NEWEST"
 
 
-def text_config(language: str) -> str:
+def text_config(language: str | Any) -> Any:
     """PostgreSQL's text configuration for articles in `language`."""
-    return TEXT_CONFIGS.get(language.split("-")[0].lower(), "simple")
+    return func.article_text_config(language, type_=REGCONFIG)
 
 
 @dataclass(frozen=True)
@@ -169,12 +164,13 @@ async def _tsquery(session: AsyncSession, query: str, language: str | None) -> s
     decides the plan) and never an empty alternative, which would make it scan the
     whole text index.
     """
-    names = [text_config(language)] if language else ANY_LANGUAGE_CONFIGS
+    configs = (
+        [text_config(language)]
+        if language
+        else [cast(literal(name), REGCONFIG) for name in ANY_LANGUAGE_CONFIGS]
+    )
     connection = await session.connection()
-    parse = [
-        cast(func.websearch_to_tsquery(cast(literal(name), REGCONFIG), query), Text)
-        for name in names
-    ]
+    parse = [cast(func.websearch_to_tsquery(config, query), Text) for config in configs]
     parsed = (await connection.execute(sa_select(*parse))).one()
     return " | ".join(sorted({f"({part})" for part in parsed if part})) or None
 
@@ -198,19 +194,24 @@ class _Engine:
                 .join(FTS_TABLE, FTS_TABLE.c.rowid == Article.id)
                 .where(FTS.op("MATCH")(self.fts5))
             )
-        vector = SEARCH_VECTOR if indexed else unindexed(SEARCH_VECTOR)
-        return sa_select(*columns).where(vector.bool_op("@@")(self.tsquery))
+        vector = SEARCH_TABLE.c.search_vector
+        return (
+            sa_select(*columns)
+            .select_from(Article)
+            .join(SEARCH_TABLE, SEARCH_TABLE.c.article_id == Article.id)
+            .where((vector if indexed else unindexed(vector)).bool_op("@@")(self.tsquery))
+        )
 
     def scored(self, matches: Any) -> Any:
         """(id, published_at, score) of `matches`. PostgreSQL ranks them only now: the
         rank reads each article's whole vector, worth doing for the chosen few only."""
         if self.sqlite:
             return sa_select(matches)
-        score = cast(func.ts_rank(SEARCH_VECTOR, self.tsquery), Float).label("score")
+        score = func.ts_rank(SEARCH_TABLE.c.search_vector, self.tsquery)
         return (
-            sa_select(matches.c.id, matches.c.published_at, score)
+            sa_select(matches.c.id, matches.c.published_at, cast(score, Float).label("score"))
             .select_from(matches)
-            .join(Article, col(Article.id) == matches.c.id)
+            .join(SEARCH_TABLE, SEARCH_TABLE.c.article_id == matches.c.id)
         )
 
     def snippet(self) -> Any:
@@ -222,7 +223,7 @@ class _Engine:
                 .scalar_subquery()
             )
         text = col(Article.summary) + "\n\n" + col(Article.body)
-        return func.ts_headline(ARTICLE_CONFIG, text, self.tsquery, HEADLINE_OPTIONS)
+        return func.ts_headline(text_config(Article.language), text, self.tsquery, HEADLINE_OPTIONS)
 
 
 def _newest_matches(

@@ -1,8 +1,10 @@
 """Full-text search: a weighted tsvector with a GIN index on PostgreSQL, FTS5 on SQLite.
 
 Both are kept in step with `article` by the database itself, so every writer (the API,
-the seed, a bulk import) keeps search true: PostgreSQL with a stored generated column,
-SQLite with an external-content FTS5 table and triggers.
+the seed, a bulk import) keeps search true: triggers fill a table beside `article`
+(article_search on PostgreSQL, the external-content FTS5 table article_fts on SQLite).
+Beside, not in: every counted view updates its article row, and a vector in that row
+would make each update rewrite the article's text index entries too.
 
 Revision ID: 5a7c1e2f9b10
 Revises: 9df8361dc9e1
@@ -18,16 +20,39 @@ down_revision: str | None = "9df8361dc9e1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# The text configuration by language; app/search.py holds the same mapping for queries.
-PG_CONFIG = """CASE split_part(lower(language), '-', 1)
-    WHEN 'en' THEN 'english'::regconfig
-    WHEN 'id' THEN 'indonesian'::regconfig
-    ELSE 'simple'::regconfig END"""
-
-# Title weighs most, then the summary; the body is searched but weighs least.
-PG_VECTOR = f"""setweight(to_tsvector({PG_CONFIG}, title), 'A')
-    || setweight(to_tsvector({PG_CONFIG}, summary), 'B')
-    || setweight(to_tsvector({PG_CONFIG}, body), 'D')"""
+PG_UP = [
+    # The text configuration by language; app/search.py lists the same configurations.
+    """CREATE FUNCTION article_text_config(language TEXT) RETURNS regconfig
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT CASE split_part(lower(language), '-', 1)
+            WHEN 'en' THEN 'english'::regconfig
+            WHEN 'id' THEN 'indonesian'::regconfig
+            ELSE 'simple'::regconfig END
+    $$""",
+    # Title weighs most, then the summary; the body is searched but weighs least.
+    """CREATE FUNCTION article_search_vector(language TEXT, title TEXT, summary TEXT, body TEXT)
+    RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT setweight(to_tsvector(article_text_config(language), title), 'A')
+            || setweight(to_tsvector(article_text_config(language), summary), 'B')
+            || setweight(to_tsvector(article_text_config(language), body), 'D')
+    $$""",
+    """CREATE TABLE article_search (
+        article_id INTEGER PRIMARY KEY REFERENCES article (id) ON DELETE CASCADE,
+        search_vector TSVECTOR NOT NULL)""",
+    """INSERT INTO article_search
+        SELECT id, article_search_vector(language, title, summary, body) FROM article""",
+    "CREATE INDEX ix_article_search ON article_search USING gin (search_vector)",
+    """CREATE FUNCTION article_search_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO article_search (article_id, search_vector)
+        VALUES (NEW.id, article_search_vector(NEW.language, NEW.title, NEW.summary, NEW.body))
+        ON CONFLICT (article_id) DO UPDATE SET search_vector = EXCLUDED.search_vector;
+        RETURN NULL;
+    END $$""",
+    """CREATE TRIGGER article_search_sync
+        AFTER INSERT OR UPDATE OF title, summary, body, language ON article
+        FOR EACH ROW EXECUTE FUNCTION article_search_sync()""",
+]
 
 # SQLite: a batch migration that copies `article` drops these triggers; recreate them then.
 SQLITE_UP = [
@@ -53,21 +78,18 @@ SQLITE_UP = [
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            f"ALTER TABLE article ADD COLUMN search_vector tsvector "
-            f"GENERATED ALWAYS AS ({PG_VECTOR}) STORED"
-        )
-        op.execute("CREATE INDEX ix_article_search ON article USING gin (search_vector)")
-    else:
-        for statement in SQLITE_UP:
-            op.execute(statement)
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    for statement in PG_UP if postgresql else SQLITE_UP:
+        op.execute(statement)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP INDEX ix_article_search")
-        op.execute("ALTER TABLE article DROP COLUMN search_vector")
+        op.execute("DROP TRIGGER article_search_sync ON article")
+        op.execute("DROP FUNCTION article_search_sync()")
+        op.execute("DROP TABLE article_search")
+        op.execute("DROP FUNCTION article_search_vector(TEXT, TEXT, TEXT, TEXT)")
+        op.execute("DROP FUNCTION article_text_config(TEXT)")
     else:
         for trigger in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER article_fts_{trigger}")
