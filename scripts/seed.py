@@ -366,7 +366,8 @@ class PostgresSink:
         return bool(await self.con.fetchval(f"SELECT EXISTS (SELECT 1 FROM {table})"))
 
     async def clear(self) -> None:
-        await self.con.execute(f"TRUNCATE {', '.join(TABLES)}")
+        # CASCADE: also the tables the database keeps beside them (article_search)
+        await self.con.execute(f"TRUNCATE {', '.join(TABLES)} CASCADE")
 
     async def write(self, table: str, rows: list[Row]) -> None:
         await self.con.copy_records_to_table(table, records=rows, columns=COLUMNS[table])

@@ -38,26 +38,20 @@ PG_UP = [
         EXECUTE FUNCTION article_give_published_at()""",
     # Statement-level with transition tables: a COPY of a million taggings updates
     # each tag once, not once per row.
-    """CREATE FUNCTION tag_count_added() RETURNS trigger LANGUAGE plpgsql AS $$
+    """CREATE FUNCTION tag_count_changed() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        UPDATE tag SET usage_count = usage_count + added.n
-        FROM (SELECT tag_id, count(*) AS n FROM added_rows GROUP BY tag_id) AS added
-        WHERE tag.id = added.tag_id;
+        UPDATE tag SET usage_count = usage_count
+            + changed.n * CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END
+        FROM (SELECT tag_id, count(*) AS n FROM changed_rows GROUP BY tag_id) AS changed
+        WHERE tag.id = changed.tag_id;
         RETURN NULL;
     END $$""",
     """CREATE TRIGGER article_tag_added AFTER INSERT ON article_tag
-        REFERENCING NEW TABLE AS added_rows FOR EACH STATEMENT
-        EXECUTE FUNCTION tag_count_added()""",
-    """CREATE FUNCTION tag_count_removed() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        UPDATE tag SET usage_count = usage_count - removed.n
-        FROM (SELECT tag_id, count(*) AS n FROM removed_rows GROUP BY tag_id) AS removed
-        WHERE tag.id = removed.tag_id;
-        RETURN NULL;
-    END $$""",
+        REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT
+        EXECUTE FUNCTION tag_count_changed()""",
     """CREATE TRIGGER article_tag_removed AFTER DELETE ON article_tag
-        REFERENCING OLD TABLE AS removed_rows FOR EACH STATEMENT
-        EXECUTE FUNCTION tag_count_removed()""",
+        REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT
+        EXECUTE FUNCTION tag_count_changed()""",
 ]
 
 SQLITE_UP = [
@@ -112,8 +106,7 @@ def downgrade() -> None:
         for function in (
             "article_tag_take_published_at",
             "article_give_published_at",
-            "tag_count_added",
-            "tag_count_removed",
+            "tag_count_changed",
         ):
             op.execute(f"DROP FUNCTION {function}()")
     else:
