@@ -139,6 +139,7 @@ def _ranked(keys: Sequence[RelatedKey], first: int, sqlite: bool):  # type: igno
         select(
             sharing.c.source_id,
             col(Article.id).label("id"),
+            col(Article.published_at).label("published_at"),
             score.label("score"),
             _rank(sharing.c.source_id, score.desc(), *_newest_first()),
         )
@@ -147,16 +148,15 @@ def _ranked(keys: Sequence[RelatedKey], first: int, sqlite: bool):  # type: igno
         .where(col(Article.status) == ArticleStatus.PUBLISHED)
         .subquery()
     )
-    # Only the shortlist has its text compared: that reads each candidate's index entry.
+    # Only the shortlist has its text compared: that reads each candidate's whole vector.
     shortlist = (
         select(
             scored.c.source_id,
             scored.c.id,
-            col(Article.published_at).label("published_at"),
+            scored.c.published_at,
             scored.c.score,
-            _text_similarity(keys, scored.c.source_id, sqlite).label("text"),
+            _text_similarity(keys, scored.c.source_id, scored.c.id, sqlite).label("text"),
         )
-        .join(Article, col(Article.id) == scored.c.id)
         .where(scored.c.rank <= SHORTLIST)
         .subquery()
     )
@@ -193,8 +193,10 @@ def _newest_first() -> list[Any]:
     return [col(Article.published_at).desc(), col(Article.id).desc()]
 
 
-def _text_similarity(keys: Sequence[RelatedKey], source_id: Any, sqlite: bool):  # type: ignore[no-untyped-def]
-    """How well a candidate (the current `Article` row) matches its source's words, >= 0."""
+def _text_similarity(  # type: ignore[no-untyped-def]
+    keys: Sequence[RelatedKey], source_id: Any, candidate_id: Any, sqlite: bool
+):
+    """How well a candidate matches its source's words, >= 0."""
     with_terms = [key for key in keys if key.terms]
     if not with_terms:
         return literal(0.0)
@@ -209,7 +211,7 @@ def _text_similarity(keys: Sequence[RelatedKey], source_id: Any, sqlite: bool): 
         bm25 = (
             select(-func.bm25(FTS, 1.0, 0.5, 0.0))
             .select_from(FTS_TABLE)
-            .where(FTS.op("MATCH")(query), FTS_TABLE.c.rowid == Article.id)
+            .where(FTS.op("MATCH")(query), FTS_TABLE.c.rowid == candidate_id)
             .scalar_subquery()
         )
         return func.coalesce(bm25, 0.0)
@@ -227,7 +229,7 @@ def _text_similarity(keys: Sequence[RelatedKey], source_id: Any, sqlite: bool): 
     weights: Any = literal_column("'{0, 0, 0.4, 1}'::float4[]")
     rank = (
         select(cast(func.ts_rank(weights, SEARCH_TABLE.c.search_vector, query), Float))
-        .where(SEARCH_TABLE.c.article_id == Article.id)
+        .where(SEARCH_TABLE.c.article_id == candidate_id)
         .scalar_subquery()
     )
     return func.coalesce(rank, 0.0)

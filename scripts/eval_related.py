@@ -7,6 +7,7 @@ the foundation's first version (scripts/related_v1.py) as the baseline.
 
     .venv/bin/python scripts/eval_related.py                 # default seed, 2,000 articles
     .venv/bin/python scripts/eval_related.py --articles 5000 --seed 7
+    .venv/bin/python scripts/eval_related.py --postgresql postgresql://postgres@127.0.0.1:5432/test
 """
 
 import argparse
@@ -14,9 +15,13 @@ import asyncio
 import os
 import sys
 import tempfile
+import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import asyncpg
 from alembic import command
 from sqlmodel import col, select
 from tqdm import tqdm
@@ -27,7 +32,7 @@ from app.context import Context
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from app.migrations import alembic_config
 from app.recorder import ViewRecorder
-from app.settings import Settings, get_settings
+from app.settings import Settings, async_database_url, get_settings
 from models import Article, ArticleStatus
 from resolvers.schema import schema
 from scripts import related_v1, seed
@@ -97,13 +102,40 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=2000, help="articles to seed (2000)")
     parser.add_argument("--seed", type=int, default=42, help="the seed's --seed (42)")
     parser.add_argument("--first", type=int, default=5, help="related articles judged (5)")
+    parser.add_argument(
+        "--postgresql",
+        metavar="SERVER_URL",
+        help="evaluate on a throwaway database created through this PostgreSQL URL "
+        "(e.g. postgresql://postgres@127.0.0.1:5432/test) instead of SQLite",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as directory:
-        database_url = f"sqlite+aiosqlite:///{directory}/eval.db"
+    with _throwaway_database(args.postgresql) as database_url:
         os.environ["DATABASE_URL"] = database_url  # what the Alembic environment migrates
         get_settings.cache_clear()
         command.upgrade(alembic_config(), "head")
         asyncio.run(_evaluate(database_url, args))
+
+
+@contextmanager
+def _throwaway_database(server_url: str | None) -> Iterator[str]:
+    if server_url is None:
+        with tempfile.TemporaryDirectory() as directory:
+            yield f"sqlite+aiosqlite:///{directory}/eval.db"
+        return
+    name = f"newsgate_eval_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield async_database_url(server_url.rsplit("/", 1)[0] + f"/{name}")
+    finally:
+        asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _admin(server_url: str, sql: str) -> None:
+    connection = await asyncpg.connect(server_url)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
 
 
 if __name__ == "__main__":
