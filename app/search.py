@@ -40,7 +40,6 @@ from app.listing import (
     ArticleFilter,
     ArticleOrder,
     Cursor,
-    after_cursor,
     is_bounded_int,
     pack_cursor,
     published_matching,
@@ -63,7 +62,10 @@ MAX_TERMS = 32
 # Every configuration article_text_config() gives an article (the full_text_search
 # migration): a query of unknown language is read in each of them.
 ANY_LANGUAGE_CONFIGS = ["english", "indonesian", "simple"]
-SEARCH_TABLE = table("article_search", column("article_id"), column("search_vector"))
+# PostgreSQL's vectors of the published articles, with their dates.
+SEARCH_TABLE = table(
+    "article_search", column("article_id"), column("published_at"), column("search_vector")
+)
 
 FTS_TABLE = table("article_fts", column("rowid"))
 FTS: Any = literal_column("article_fts")  # FTS5 functions and MATCH take the table's name
@@ -182,11 +184,18 @@ class _Engine:
         self.fts5 = fts5_query(query)
         self.sqlite = tsquery is None
         self.tsquery = cast(literal(tsquery), TSQUERY)
+        # What periods and pages go by: on PostgreSQL, article_search's own copy, so a
+        # period's matches come from its indexes before any article is read.
+        self.id: Any = col(Article.id) if self.sqlite else SEARCH_TABLE.c.article_id
+        self.published_at: Any = (
+            col(Article.published_at) if self.sqlite else SEARCH_TABLE.c.published_at
+        )
 
-    def matches(self, *columns: Any, indexed: bool = True) -> Any:
-        """The matching articles' `columns` (and, from FTS5, their score: it is only had
-        while matching); `indexed=False` keeps PostgreSQL from reading the text index,
-        testing each article instead."""
+    def matches(self, indexed: bool = True) -> Any:
+        """The matching articles' id and published_at (and, from FTS5, their score: it is
+        only had while matching); `indexed=False` keeps PostgreSQL from reading the text
+        index, testing each article instead."""
+        columns = [self.id.label("id"), self.published_at.label("published_at")]
         if self.sqlite:
             return (
                 sa_select(*columns, (-func.bm25(FTS, 10.0, 4.0, 1.0)).label("score"))
@@ -197,8 +206,8 @@ class _Engine:
         vector = SEARCH_TABLE.c.search_vector
         return (
             sa_select(*columns)
-            .select_from(Article)
-            .join(SEARCH_TABLE, SEARCH_TABLE.c.article_id == Article.id)
+            .select_from(SEARCH_TABLE)
+            .join(Article, col(Article.id) == SEARCH_TABLE.c.article_id)
             .where((vector if indexed else unindexed(vector)).bool_op("@@")(self.tsquery))
         )
 
@@ -245,19 +254,17 @@ def _newest_matches(
     newer: datetime | None = None
     for older in [*(now - timedelta(days=days) for days in PERIOD_DAYS), None]:
         first_period = newer is None
-        period = engine.matches(
-            col(Article.id), col(Article.published_at), indexed=not first_period
-        )
-        period = period.where(*published_matching(filter))
+        period = engine.matches(indexed=not first_period).where(*published_matching(filter))
+        published_at = engine.published_at
         if newer is not None:
-            period = period.where(col(Article.published_at) < newer)
+            period = period.where(published_at < newer)
         if older is not None:
-            period = period.where(col(Article.published_at) >= older)
+            period = period.where(published_at >= older)
         if after is not None:
-            period = period.where(after_cursor(after))
+            period = period.where(tuple_(published_at, engine.id) < tuple_(after.value, after.id))
         newest_first = [
-            (col(Article.published_at) if first_period else unindexed(Article.published_at)).desc(),
-            col(Article.id).desc(),
+            (published_at if first_period else unindexed(published_at)).desc(),
+            engine.id.desc(),
         ]
         periods.append(sa_select(period.order_by(*newest_first).limit(limit).subquery()))
         newer = older

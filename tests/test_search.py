@@ -225,3 +225,13 @@ def test_fts5_query_quotes_every_word():
     assert fts5_query("NEAR(a:b*) title:x") == '(("NEAR a b") AND ("title x"))'
     with pytest.raises(BadUserInput):
         fts5_query("or or")
+
+
+async def test_index_follows_publishing_and_archiving(gql, session):
+    draft = await make_article(session, slug="later", title="Eclipse", status=ArticleStatus.DRAFT)
+    assert await _slugs(gql, "eclipse") == []
+    published = {"status": ArticleStatus.PUBLISHED, "published_at": NOW}
+    for values, expected in [(published, ["later"]), ({"status": ArticleStatus.ARCHIVED}, [])]:
+        async with session.begin() as s:
+            await s.exec(update(Article).where(col(Article.id) == draft.id).values(**values))
+        assert await _slugs(gql, "eclipse") == expected
