@@ -159,7 +159,7 @@ def _scope_column(scope: Scope) -> Any:
     }[scope]
 
 
-def _slug_id(model: type[Author] | type[Category] | type[Tag], slug: str) -> Any:
+def slug_id(model: type[Author] | type[Category] | type[Tag], slug: str) -> Any:
     return select(model.id).where(model.slug == slug).scalar_subquery()
 
 
@@ -167,14 +167,14 @@ def published_matching(f: ArticleFilter) -> list[ColumnElement[bool]]:
     """Conditions for published articles that pass a filter."""
     conditions: list[ColumnElement[bool]] = [col(Article.status) == ArticleStatus.PUBLISHED]
     if f.author_slug is not None:
-        conditions.append(col(Article.author_id) == _slug_id(Author, f.author_slug))
+        conditions.append(col(Article.author_id) == slug_id(Author, f.author_slug))
     if f.category_slug is not None:
-        conditions.append(col(Article.category_id) == _slug_id(Category, f.category_slug))
+        conditions.append(col(Article.category_id) == slug_id(Category, f.category_slug))
     for slug in f.tag_slugs:
         conditions.append(
             exists().where(
                 col(ArticleTag.article_id) == Article.id,
-                col(ArticleTag.tag_id) == _slug_id(Tag, slug),
+                col(ArticleTag.tag_id) == slug_id(Tag, slug),
             )
         )
     if f.language is not None:

@@ -11,7 +11,7 @@ the ones worth ranking.
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
@@ -43,9 +43,10 @@ from app.listing import (
     is_bounded_int,
     pack_cursor,
     published_matching,
+    slug_id,
     unpack_cursor,
 )
-from models import Article
+from models import Article, Category
 
 CANDIDATES = 300
 PERIOD_DAYS = (1, 7, 30, 365)  # the periods searched newest first; then all before
@@ -64,7 +65,11 @@ MAX_TERMS = 32
 ANY_LANGUAGE_CONFIGS = ["english", "indonesian", "simple"]
 # PostgreSQL's vectors of the published articles, with their dates.
 SEARCH_TABLE = table(
-    "article_search", column("article_id"), column("published_at"), column("search_vector")
+    "article_search",
+    column("article_id"),
+    column("published_at"),
+    column("category_id"),
+    column("search_vector"),
 )
 
 FTS_TABLE = table("article_fts", column("rowid"))
@@ -190,6 +195,19 @@ class _Engine:
         self.published_at: Any = (
             col(Article.published_at) if self.sqlite else SEARCH_TABLE.c.published_at
         )
+        self.category_id: Any = (
+            col(Article.category_id) if self.sqlite else SEARCH_TABLE.c.category_id
+        )
+
+    def conditions(self, filter: ArticleFilter) -> list[Any]:
+        """The filter's conditions; its category on this engine's own copy (see `id`)."""
+        if filter.category_slug is None:
+            return published_matching(filter)
+        category = slug_id(Category, filter.category_slug)
+        return [
+            *published_matching(replace(filter, category_slug=None)),
+            self.category_id == category,
+        ]
 
     def matches(self, indexed: bool = True) -> Any:
         """The matching articles' id and published_at (and, from FTS5, their score: it is
@@ -254,7 +272,7 @@ def _newest_matches(
     newer: datetime | None = None
     for older in [*(now - timedelta(days=days) for days in PERIOD_DAYS), None]:
         first_period = newer is None
-        period = engine.matches(indexed=not first_period).where(*published_matching(filter))
+        period = engine.matches(indexed=not first_period).where(*engine.conditions(filter))
         published_at = engine.published_at
         if newer is not None:
             period = period.where(published_at < newer)

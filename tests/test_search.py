@@ -237,3 +237,13 @@ async def test_index_follows_publishing_and_archiving(gql, session):
         async with session.begin() as s:
             await s.exec(update(Article).where(col(Article.id) == draft.id).values(**values))
         assert await _slugs(gql, "eclipse") == expected
+
+
+async def test_moving_an_article_to_another_category_moves_it_in_filtered_search(gql, session):
+    sport, weather = await make_category(session, slug="sport"), await make_category(session)
+    article = await make_article(session, slug="moved", title="Hailstorm", category=weather)
+    async with session.begin() as s:
+        await s.exec(
+            update(Article).where(col(Article.id) == article.id).values(category_id=sport.id)
+        )
+    assert await _slugs(gql, "hailstorm", filter={"categorySlug": "sport"}) == ["moved"]

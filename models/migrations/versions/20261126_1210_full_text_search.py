@@ -36,33 +36,39 @@ PG_UP = [
             || setweight(to_tsvector(article_text_config(language), summary), 'B')
             || setweight(to_tsvector(article_text_config(language), body), 'D')
     $$""",
-    # The published articles only, with their dates: a search reads a period's matches
-    # from this table alone, its text index and date index combined.
+    # The published articles only, with their dates and categories: a search reads a
+    # period's matches from this table alone, its text index and date index combined.
     """CREATE TABLE article_search (
         article_id INTEGER PRIMARY KEY REFERENCES article (id) ON DELETE CASCADE,
         published_at TIMESTAMP WITH TIME ZONE NOT NULL,
+        category_id INTEGER NOT NULL,
         search_vector TSVECTOR NOT NULL)""",
     """INSERT INTO article_search
-        SELECT id, published_at, article_search_vector(language, title, summary, body)
+        SELECT id, published_at, category_id,
+               article_search_vector(language, title, summary, body)
         FROM article WHERE status = 'published'""",
     "CREATE INDEX ix_article_search ON article_search USING gin (search_vector)",
     """CREATE INDEX ix_article_search_published
         ON article_search (published_at, article_id)""",
+    """CREATE INDEX ix_article_search_category
+        ON article_search (category_id, published_at)""",
     """CREATE FUNCTION article_search_sync() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         IF NEW.status = 'published' THEN
-            INSERT INTO article_search (article_id, published_at, search_vector)
-            VALUES (NEW.id, NEW.published_at,
+            INSERT INTO article_search (article_id, published_at, category_id, search_vector)
+            VALUES (NEW.id, NEW.published_at, NEW.category_id,
                     article_search_vector(NEW.language, NEW.title, NEW.summary, NEW.body))
             ON CONFLICT (article_id) DO UPDATE SET
-                published_at = EXCLUDED.published_at, search_vector = EXCLUDED.search_vector;
+                published_at = EXCLUDED.published_at, category_id = EXCLUDED.category_id,
+                search_vector = EXCLUDED.search_vector;
         ELSE
             DELETE FROM article_search WHERE article_id = NEW.id;
         END IF;
         RETURN NULL;
     END $$""",
     """CREATE TRIGGER article_search_sync
-        AFTER INSERT OR UPDATE OF title, summary, body, language, status, published_at
+        AFTER INSERT OR UPDATE OF
+            title, summary, body, language, status, published_at, category_id
         ON article FOR EACH ROW EXECUTE FUNCTION article_search_sync()""",
 ]
 
