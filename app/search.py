@@ -52,17 +52,13 @@ CANDIDATES = 300
 PERIOD_DAYS = (1, 7, 30, 365)  # the periods searched newest first; then all before
 
 
-def unindexed(expression: Any) -> Any:
-    """The same value in a form no index covers, to rule a plan out (see _newest_matches)."""
-    return func.coalesce(expression, expression)
-
-
 MAX_QUERY_LENGTH = 500
 MAX_TERMS = 32
 
 # Every configuration article_text_config() gives an article (the full_text_search
 # migration): a query of unknown language is read in each of them.
 ANY_LANGUAGE_CONFIGS = ["english", "indonesian", "simple"]
+
 # PostgreSQL's vectors of the published articles, with their dates.
 SEARCH_TABLE = table(
     "article_search",
@@ -89,9 +85,14 @@ class SearchOrder(Enum):
     NEWEST = "NEWEST"
 
 
-def text_config(language: str | Any) -> Any:
-    """PostgreSQL's text configuration for articles in `language`."""
+def text_config(language: Any) -> Any:
+    """PostgreSQL's text configuration for articles in `language` (a value or a column)."""
     return func.article_text_config(language, type_=REGCONFIG)
+
+
+def unindexed(expression: Any) -> Any:
+    """The same value in a form no index covers, to rule a plan out (see _newest_matches)."""
+    return func.coalesce(expression, expression)
 
 
 @dataclass(frozen=True)
@@ -185,8 +186,8 @@ async def _tsquery(session: AsyncSession, query: str, language: str | None) -> s
 class _Engine:
     """What differs between the engines: matching, scoring, snippets."""
 
-    def __init__(self, query: str, tsquery: str | None) -> None:
-        self.fts5 = fts5_query(query)
+    def __init__(self, fts5: str, tsquery: str | None) -> None:
+        self.fts5 = fts5
         self.sqlite = tsquery is None
         self.tsquery = cast(literal(tsquery), TSQUERY)
         # What periods and pages go by: on PostgreSQL, article_search's own copy, so a
@@ -303,14 +304,14 @@ async def search_articles(
 ) -> list[Hit]:
     """Up to `first + 1` hits (the extra one tells whether a next page exists)."""
     position = decode_cursor(after, order) if after is not None else None
-    fts5_query(query)  # refuses what has nothing to search for, on either engine
+    fts5 = fts5_query(query)  # refuses what has nothing to search for, on either engine
     async with sessionmaker() as session:
         tsquery = None
         if session.get_bind().dialect.name == "postgresql":
             tsquery = await _tsquery(session, query, filter.language)
             if tsquery is None:
                 return []
-        engine = _Engine(query, tsquery)
+        engine = _Engine(fts5, tsquery)
         if order is SearchOrder.NEWEST:
             cursor = position if isinstance(position, Cursor) else None
             page = _newest_matches(engine, filter, now, first + 1, cursor).subquery()
