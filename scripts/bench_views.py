@@ -18,7 +18,6 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from resolvers.types.node import encode_id  # noqa: E402
-from scripts.serving import post, server  # noqa: E402
+from scripts.serving import post, server, throwaway_database  # noqa: E402
 
 RECORD = """mutation ($id: ID!, $visitor: String) {
   recordView(articleId: $id, visitorId: $visitor) { counted article { viewCount } }
@@ -159,14 +158,6 @@ async def _bench(args: argparse.Namespace, dsn: str) -> None:
         raise SystemExit("stored counts differ from acknowledged views")
 
 
-async def _admin(server_url: str, sql: str) -> None:
-    connection = await asyncpg.connect(server_url)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -183,10 +174,7 @@ def main() -> None:
     add("--rounds", type=int, default=3, help="alternating rounds of the modes (3)")
     add("--naive", action="store_true", help="run only the naive mode")
     args = parser.parse_args()
-    name = f"newsgate_bench_{uuid.uuid4().hex[:8]}"
-    dsn = args.server_url.rsplit("/", 1)[0] + f"/{name}"
-    asyncio.run(_admin(args.server_url, f'CREATE DATABASE "{name}"'))
-    try:
+    with throwaway_database(args.server_url, "newsgate_bench") as dsn:
         env = {**os.environ, "DATABASE_URL": dsn}
         for command in (
             [sys.executable, "-m", "alembic", "upgrade", "head"],
@@ -194,8 +182,6 @@ def main() -> None:
         ):
             subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
         asyncio.run(_bench(args, dsn))
-    finally:
-        asyncio.run(_admin(args.server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

@@ -15,13 +15,11 @@ import asyncio
 import os
 import sys
 import tempfile
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import asyncpg
 from alembic import command
 from sqlmodel import col, select
 from tqdm import tqdm
@@ -36,6 +34,7 @@ from app.settings import Settings, async_database_url, get_settings
 from models import Article, ArticleStatus
 from resolvers.schema import schema
 from scripts import related_v1, seed
+from scripts.serving import throwaway_database
 
 PAGE = """query ($slug: String!, $first: Int!) {
   article(slug: $slug) { related(first: $first) { slug } }
@@ -121,21 +120,9 @@ def _throwaway_database(server_url: str | None) -> Iterator[str]:
     if server_url is None:
         with tempfile.TemporaryDirectory() as directory:
             yield f"sqlite+aiosqlite:///{directory}/eval.db"
-        return
-    name = f"newsgate_eval_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
-    try:
-        yield async_database_url(server_url.rsplit("/", 1)[0] + f"/{name}")
-    finally:
-        asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-async def _admin(server_url: str, sql: str) -> None:
-    connection = await asyncpg.connect(server_url)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
+    else:
+        with throwaway_database(server_url, "newsgate_eval") as database_url:
+            yield async_database_url(database_url)
 
 
 if __name__ == "__main__":

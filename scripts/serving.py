@@ -1,4 +1,5 @@
-"""Run a Newsgate server in a child process, for benchmarks and end-to-end tests."""
+"""Run a Newsgate server in a child process, on a throwaway database if need be, for
+benchmarks and end-to-end tests."""
 
 import asyncio
 import os
@@ -6,11 +7,13 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx2 as httpx
 import orjson
 
@@ -68,3 +71,23 @@ async def post(
             length = int(value)
     response: dict[str, Any] = orjson.loads(await reader.readexactly(length))
     return response
+
+
+@contextmanager
+def throwaway_database(server_url: str, prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database, created through `server_url` and dropped on exit:
+    its URL (`postgresql://...`)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield server_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _admin(server_url: str, sql: str) -> None:
+    connection = await asyncpg.connect(server_url)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
