@@ -40,7 +40,12 @@ class Query:
     trending_articles: list[TrendingArticle] = strawberry.field(
         resolver=popularity_fields.trending_articles
     )
-    search: SearchConnection = strawberry.field(resolver=search_fields.search)
+    search: SearchConnection = strawberry.field(
+        resolver=search_fields.search,
+        description='Published articles matching `query`: words (all must match), "quoted '
+        'phrases", `or` between alternatives, `-word` to leave out. Most relevant first '
+        "(among the newest 300 matches) unless `orderBy` is NEWEST.",
+    )
     author: Author | None = strawberry.field(resolver=author_fields.author)
     authors: AuthorConnection = strawberry.field(resolver=author_fields.authors)
     categories: list[Category] = strawberry.field(resolver=taxonomy_fields.categories)

@@ -16,11 +16,7 @@ async def search(
     filter: ArticleFilter | None = None,
     order_by: SearchOrder = SearchOrder.RELEVANCE,
 ) -> SearchConnection:
-    """Published articles matching `query`, most relevant first unless `orderBy` is NEWEST.
-
-    Web-search syntax: words (all must match), "quoted phrases", `or` between
-    alternatives, `-word` to exclude. Relevance ranks the newest 1,000 matches.
-    """
+    """One page of search results (the field's description is in resolvers/schema.py)."""
     listing.check_first(first)
     hits = await search_articles(
         info.context.read_sessionmaker,
