@@ -9,6 +9,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.types import ExecutionContext
 
 from app.errors import UserError
+from app.search import CANDIDATES
 from resolvers import articles as article_fields
 from resolvers import authors as author_fields
 from resolvers import nodes as node_fields
@@ -44,7 +45,7 @@ class Query:
         resolver=search_fields.search,
         description='Published articles matching `query`: words (all must match), "quoted '
         'phrases", `or` between alternatives, `-word` to leave out. Most relevant first '
-        "(among the newest 300 matches) unless `orderBy` is NEWEST.",
+        f"(among the newest {CANDIDATES} matches) unless `orderBy` is NEWEST.",
     )
     author: Author | None = strawberry.field(resolver=author_fields.author)
     authors: AuthorConnection = strawberry.field(resolver=author_fields.authors)
