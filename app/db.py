@@ -130,11 +130,14 @@ class AnyOf(ColumnElement[bool]):
         ("keys", InternalTraversal.dp_clauseelement),
     ]
 
-    def __init__(self, column: Any, keys: Iterable[int] | Iterable[str]) -> None:
+    def __init__(
+        self, column: Any, keys: Iterable[int] | Iterable[str], name: str | None = None
+    ) -> None:
+        """`name` names the parameter, for a statement built once and run with new keys."""
         self.column = column
         values = list(keys)
         item = "str" if values and isinstance(values[0], str) else "int"
-        self.keys = bindparam(None, values, type_=_Keys(item))
+        self.keys = bindparam(name, values, type_=_Keys(item))
 
 
 @compiles(AnyOf, "postgresql")

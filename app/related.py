@@ -20,10 +20,21 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Float, and_, case, cast, func, literal, literal_column, select, union_all
-from sqlalchemy.orm import aliased
+from sqlalchemy import (
+    Float,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlmodel import col
 from sqlmodel import select as model_select
 
@@ -74,7 +85,9 @@ async def load_related(
     by_source: defaultdict[int, list[Article]] = defaultdict(list)
     async with sessionmaker() as session:
         sqlite = session.get_bind().dialect.name == "sqlite"
-        for article, source_id in (await session.exec(_ranked(keys, first, sqlite))).all():
+        statement = _ranked(len(keys), sqlite)
+        rows = await session.exec(statement, params=_ranked_params(keys, first, sqlite))
+        for article, source_id in rows.all():
             by_source[source_id].append(article)
         short = {key.category_id for key in keys if len(by_source[key.article_id]) < key.first}
         newest: defaultdict[int, list[Article]] = defaultdict(list)
@@ -97,55 +110,80 @@ def _first_distinct(candidates: list[Article], key: RelatedKey) -> list[Article]
     return list(chosen.values())[: key.first]
 
 
-def _ranked(keys: Sequence[RelatedKey], first: int, sqlite: bool):  # type: ignore[no-untyped-def]
-    """(article, source id) rows: each source's best `first` candidates, best first."""
-    source_tag, candidate_tag = aliased(ArticleTag), aliased(ArticleTag)
-    articles = select(func.max(Article.id)).scalar_subquery()  # about how many there are
-    rarity = func.ln(1.0 + articles / cast(Tag.usage_count, Float))
+# Core tables, not ORM entities: aliasing entities costs milliseconds per statement.
+_articles = Article.__table__  # type: ignore[attr-defined]
+_taggings = ArticleTag.__table__  # type: ignore[attr-defined]
+_tags = Tag.__table__  # type: ignore[attr-defined]
+
+
+def _ranked_params(keys: Sequence[RelatedKey], first: int, sqlite: bool) -> dict[str, Any]:
+    """The values _ranked(len(keys), sqlite) runs with."""
+    params: dict[str, Any] = {"source_ids": [key.article_id for key in keys], "first": first}
+    for index, key in enumerate(keys):
+        # A source without words never takes its branch: no article has id 0.
+        params[f"source_{index}"] = key.article_id if key.terms else 0
+        params[f"language_{index}"] = key.language
+        params[f"terms_{index}"] = (
+            " OR ".join(f'"{term}"' for term in key.terms) if sqlite else " or ".join(key.terms)
+        ) or "none"
+    return params
+
+
+@lru_cache(maxsize=128)
+def _ranked(count: int, sqlite: bool):  # type: ignore[no-untyped-def]
+    """(article, source id) rows: each of `count` sources' best `first` candidates, best
+    first. Built once per count and engine (building it cost more than running it), and
+    run with _ranked_params()."""
+    source_tag, candidate_tag = _taggings.alias("source_tag"), _taggings.alias("candidate_tag")
+    articles = select(func.max(_articles.c.id)).scalar_subquery()  # about how many there are
+    usage = cast(_tags.c.usage_count, Float)
+    rarity = func.ln(1.0 + articles / usage)
     reach = case(
-        (col(Tag.usage_count) <= TAG_SPREAD, WINDOW_DAYS),
-        else_=WINDOW_DAYS * TAG_SPREAD / cast(Tag.usage_count, Float),
+        (_tags.c.usage_count <= TAG_SPREAD, WINDOW_DAYS), else_=WINDOW_DAYS * TAG_SPREAD / usage
     )
     sharing = (
         select(
-            col(source_tag.article_id).label("source_id"),
-            col(candidate_tag.article_id).label("candidate_id"),
+            source_tag.c.article_id.label("source_id"),
+            candidate_tag.c.article_id.label("candidate_id"),
             func.sum(rarity).label("tags"),
         )
-        .join(Tag, col(Tag.id) == source_tag.tag_id)
+        .select_from(source_tag)
+        .join(_tags, _tags.c.id == source_tag.c.tag_id)
         .join(
             candidate_tag,
             and_(
-                col(candidate_tag.tag_id) == source_tag.tag_id,
-                col(candidate_tag.published_at) >= plus_days(source_tag.published_at, -reach),
-                col(candidate_tag.published_at) <= plus_days(source_tag.published_at, reach),
-                col(candidate_tag.article_id) != source_tag.article_id,
+                candidate_tag.c.tag_id == source_tag.c.tag_id,
+                candidate_tag.c.published_at >= plus_days(source_tag.c.published_at, -reach),
+                candidate_tag.c.published_at <= plus_days(source_tag.c.published_at, reach),
+                candidate_tag.c.article_id != source_tag.c.article_id,
             ),
         )
-        .where(AnyOf(source_tag.article_id, [key.article_id for key in keys]))
-        .group_by(col(source_tag.article_id), col(candidate_tag.article_id))
+        .where(AnyOf(source_tag.c.article_id, [0], name="source_ids"))
+        .group_by(source_tag.c.article_id, candidate_tag.c.article_id)
         .subquery()
     )
 
-    source = aliased(Article)
-    apart = func.abs(days_between(Article.published_at, source.published_at))
+    candidate, source = _articles.alias("candidate"), _articles.alias("source")
+    apart = func.abs(days_between(candidate.c.published_at, source.c.published_at))
     score = (
         sharing.c.tags
         + NEARNESS_WEIGHT * func.exp(-apart / NEARNESS_DAYS)
-        + case((col(Article.category_id) == source.category_id, CATEGORY_WEIGHT), else_=0.0)
-        + case((col(Article.language) == source.language, LANGUAGE_WEIGHT), else_=0.0)
+        + case((candidate.c.category_id == source.c.category_id, CATEGORY_WEIGHT), else_=0.0)
+        + case((candidate.c.language == source.c.language, LANGUAGE_WEIGHT), else_=0.0)
     )
+    newest_first = [candidate.c.published_at.desc(), candidate.c.id.desc()]
     scored = (
         select(
             sharing.c.source_id,
-            col(Article.id).label("id"),
-            col(Article.published_at).label("published_at"),
+            candidate.c.id,
+            candidate.c.published_at,
             score.label("score"),
-            _rank(sharing.c.source_id, score.desc(), *_newest_first()),
+            _rank(sharing.c.source_id, score.desc(), *newest_first),
         )
-        .join(Article, col(Article.id) == sharing.c.candidate_id)
-        .join(source, col(source.id) == sharing.c.source_id)
-        .where(col(Article.status) == ArticleStatus.PUBLISHED)
+        .select_from(sharing)
+        .join(candidate, candidate.c.id == sharing.c.candidate_id)
+        .join(source, source.c.id == sharing.c.source_id)
+        .where(candidate.c.status == ArticleStatus.PUBLISHED)
         .subquery()
     )
     # Only the shortlist has its text compared: that reads each candidate's whole vector.
@@ -155,7 +193,7 @@ def _ranked(keys: Sequence[RelatedKey], first: int, sqlite: bool):  # type: igno
             scored.c.id,
             scored.c.published_at,
             scored.c.score,
-            _text_similarity(keys, scored.c.source_id, scored.c.id, sqlite).label("text"),
+            _text_similarity(count, scored.c.source_id, scored.c.id, sqlite).label("text"),
         )
         .where(scored.c.rank <= SHORTLIST)
         .subquery()
@@ -180,7 +218,7 @@ def _ranked(keys: Sequence[RelatedKey], first: int, sqlite: bool):  # type: igno
     return (
         model_select(Article, ranked.c.source_id)
         .join(ranked, ranked.c.id == Article.id)
-        .where(ranked.c.rank <= first)
+        .where(ranked.c.rank <= bindparam("first"))
         .order_by(ranked.c.source_id, ranked.c.rank)
     )
 
@@ -193,21 +231,12 @@ def _newest_first() -> list[Any]:
     return [col(Article.published_at).desc(), col(Article.id).desc()]
 
 
-def _text_similarity(  # type: ignore[no-untyped-def]
-    keys: Sequence[RelatedKey], source_id: Any, candidate_id: Any, sqlite: bool
-):
-    """How well a candidate matches its source's words, >= 0."""
-    with_terms = [key for key in keys if key.terms]
-    if not with_terms:
-        return literal(0.0)
+def _text_similarity(count: int, source_id: Any, candidate_id: Any, sqlite: bool) -> Any:
+    """How well a candidate matches the words of its source (among `count`), >= 0."""
+    sources: list[Any] = [bindparam(f"source_{index}") for index in range(count)]
+    terms: list[Any] = [bindparam(f"terms_{index}") for index in range(count)]
     if sqlite:
-        query = case(
-            *(
-                (source_id == key.article_id, " OR ".join(f'"{t}"' for t in key.terms))
-                for key in with_terms
-            ),
-            else_=None,
-        )
+        query = case(*((source_id == s, t) for s, t in zip(sources, terms, strict=True)))
         bm25 = (
             select(-func.bm25(FTS, 1.0, 0.5, 0.0))
             .select_from(FTS_TABLE)
@@ -215,15 +244,12 @@ def _text_similarity(  # type: ignore[no-untyped-def]
             .scalar_subquery()
         )
         return func.coalesce(bm25, 0.0)
+    languages: list[Any] = [bindparam(f"language_{index}") for index in range(count)]
     query = case(
         *(
-            (
-                source_id == key.article_id,
-                func.websearch_to_tsquery(text_config(key.language), " or ".join(key.terms)),
-            )
-            for key in with_terms
-        ),
-        else_=None,
+            (source_id == s, func.websearch_to_tsquery(text_config(language), t))
+            for s, language, t in zip(sources, languages, terms, strict=True)
+        )
     )
     # Title and summary only: weights for D (body), C, B (summary), A (title).
     weights: Any = literal_column("'{0, 0, 0.4, 1}'::float4[]")
