@@ -14,11 +14,15 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    DateTime,
     Float,
+    Integer,
     Text,
+    bindparam,
     cast,
     column,
     func,
@@ -60,11 +64,12 @@ MAX_TERMS = 32
 ANY_LANGUAGE_CONFIGS = ["english", "indonesian", "simple"]
 
 # PostgreSQL's vectors of the published articles, with their dates.
+MOMENT = DateTime(timezone=True)
 SEARCH_TABLE = table(
     "article_search",
-    column("article_id"),
-    column("published_at"),
-    column("category_id"),
+    column("article_id", Integer),
+    column("published_at", MOMENT),
+    column("category_id", Integer),
     column("search_vector"),
 )
 
@@ -184,12 +189,13 @@ async def _tsquery(session: AsyncSession, query: str, language: str | None) -> s
 
 
 class _Engine:
-    """What differs between the engines: matching, scoring, snippets."""
+    """What differs between the engines: matching, scoring, snippets. The query comes
+    as the parameter `fts5` or `tsquery`."""
 
-    def __init__(self, fts5: str, tsquery: str | None) -> None:
-        self.fts5 = fts5
-        self.sqlite = tsquery is None
-        self.tsquery = cast(literal(tsquery), TSQUERY)
+    def __init__(self, sqlite: bool) -> None:
+        self.sqlite = sqlite
+        self.fts5 = bindparam("fts5", type_=Text)
+        self.tsquery = cast(bindparam("tsquery", type_=Text), TSQUERY)
         # What periods and pages go by: on PostgreSQL, article_search's own copy, so a
         # period's matches come from its indexes before any article is read.
         self.id: Any = col(Article.id) if self.sqlite else SEARCH_TABLE.c.article_id
@@ -254,10 +260,10 @@ class _Engine:
         return func.ts_headline(text_config(Article.language), text, self.tsquery, HEADLINE_OPTIONS)
 
 
-def _newest_matches(
-    engine: _Engine, filter: ArticleFilter, now: datetime, limit: int, after: Cursor | None
-) -> Any:
-    """The newest `limit` matches (after a cursor), newest first: (id, published_at, score)
+def _newest_matches(engine: _Engine, filter: ArticleFilter, limit: Any, after: bool) -> Any:
+    """The newest `limit` matches (after the cursor `after_published_at`, `after_id` if
+    `after`), newest first: (id, published_at, score). The periods start at the
+    parameters `start_0`, `start_1`, ...
 
     Searched a period at a time, the last day first, in one statement: the outer LIMIT
     stops reading periods once it has enough, so a word in half of all articles costs
@@ -270,8 +276,9 @@ def _newest_matches(
     and take their matches from the text index.
     """
     periods = []
-    newer: datetime | None = None
-    for older in [*(now - timedelta(days=days) for days in PERIOD_DAYS), None]:
+    newer: Any = None
+    starts = [bindparam(f"start_{n}", type_=MOMENT) for n in range(len(PERIOD_DAYS))]
+    for older in [*starts, None]:
         first_period = newer is None
         period = engine.matches(indexed=not first_period).where(*engine.conditions(filter))
         published_at = engine.published_at
@@ -279,8 +286,9 @@ def _newest_matches(
             period = period.where(published_at < newer)
         if older is not None:
             period = period.where(published_at >= older)
-        if after is not None:
-            period = period.where(tuple_(published_at, engine.id) < tuple_(after.value, after.id))
+        if after:
+            cursor = tuple_(bindparam("after_published_at", type_=MOMENT), bindparam("after_id"))
+            period = period.where(tuple_(published_at, engine.id) < cursor)
         newest_first = [
             (published_at if first_period else unindexed(published_at)).desc(),
             engine.id.desc(),
@@ -290,6 +298,44 @@ def _newest_matches(
     enough = sa_select(union_all(*periods).subquery()).limit(limit).subquery()
     # Sorted again: the periods come newest first, but SQL does not promise it.
     return engine.scored(enough).order_by(enough.c.published_at.desc(), enough.c.id.desc())
+
+
+@lru_cache(maxsize=256)
+def _statement(sqlite: bool, filter: ArticleFilter, order: SearchOrder, after: bool) -> Any:
+    """The search, built once for each engine, filter, order and whether it pages on:
+    building it costs more than PostgreSQL takes to run it. Run with _parameters()."""
+    engine = _Engine(sqlite)
+    page_size = bindparam("page_size", type_=Integer)
+    if order is SearchOrder.NEWEST:
+        page = _newest_matches(engine, filter, page_size, after).subquery()
+        page_order = [page.c.published_at.desc(), page.c.id.desc()]
+    else:
+        candidates = _newest_matches(engine, filter, CANDIDATES, False).subquery()
+        best = sa_select(candidates)
+        if after:
+            cursor = tuple_(bindparam("after_score", type_=Float), bindparam("after_id"))
+            best = best.where(tuple_(candidates.c.score, candidates.c.id) < cursor)
+        best = best.order_by(candidates.c.score.desc(), candidates.c.id.desc())
+        page = best.limit(page_size).subquery()
+        page_order = [page.c.score.desc(), page.c.id.desc()]
+    return (
+        select(Article, page.c.score, engine.snippet())
+        .join(page, page.c.id == Article.id)
+        .order_by(*page_order)
+    )
+
+
+def _parameters(
+    fts5: str, tsquery: str | None, first: int, now: datetime, position: Any
+) -> dict[str, Any]:
+    parameters: dict[str, Any] = {"fts5": fts5, "tsquery": tsquery, "page_size": first + 1}
+    for n, days in enumerate(PERIOD_DAYS):
+        parameters[f"start_{n}"] = now - timedelta(days=days)
+    if isinstance(position, Cursor):
+        parameters.update(after_published_at=position.value, after_id=position.id)
+    elif position is not None:
+        parameters.update(after_score=position[0], after_id=position[1])
+    return parameters
 
 
 async def search_articles(
@@ -306,30 +352,13 @@ async def search_articles(
     position = decode_cursor(after, order) if after is not None else None
     fts5 = fts5_query(query)  # refuses what has nothing to search for, on either engine
     async with sessionmaker() as session:
-        tsquery = None
-        if session.get_bind().dialect.name == "postgresql":
-            tsquery = await _tsquery(session, query, filter.language)
-            if tsquery is None:
-                return []
-        engine = _Engine(fts5, tsquery)
-        if order is SearchOrder.NEWEST:
-            cursor = position if isinstance(position, Cursor) else None
-            page = _newest_matches(engine, filter, now, first + 1, cursor).subquery()
-            page_order = [page.c.published_at.desc(), page.c.id.desc()]
-        else:
-            candidates = _newest_matches(engine, filter, now, CANDIDATES, None).subquery()
-            best = sa_select(candidates)
-            if isinstance(position, tuple):
-                best = best.where(tuple_(candidates.c.score, candidates.c.id) < tuple_(*position))
-            best = best.order_by(candidates.c.score.desc(), candidates.c.id.desc())
-            page = best.limit(first + 1).subquery()
-            page_order = [page.c.score.desc(), page.c.id.desc()]
-        stmt = (
-            select(Article, page.c.score, engine.snippet())
-            .join(page, page.c.id == Article.id)
-            .order_by(*page_order)
-        )
-        rows = (await session.exec(stmt)).all()
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        tsquery = None if sqlite else await _tsquery(session, query, filter.language)
+        if not sqlite and tsquery is None:
+            return []
+        statement = _statement(sqlite, filter, order, position is not None)
+        parameters = _parameters(fts5, tsquery, first, now, position)
+        rows = (await session.exec(statement, params=parameters)).all()
     return [
         Hit(article, score, highlighted(snippet), encode_cursor(order, article, score))
         for article, score, snippet in rows
