@@ -12,7 +12,7 @@ from strawberry.dataloader import DataLoader
 from app.db import AnyOf, SessionMaker
 from app.listing import CountKey, PageKey, load_article_counts, load_article_pages
 from app.popularity import ViewsKey, load_views
-from app.related import RelatedKey, load_related
+from app.related import MAX_RELATED_BATCH, RelatedKey, load_related
 from models import Article, ArticleTag, Author, Category, Tag
 
 Row = TypeVar("Row", Article, Author, Category, Tag)
@@ -103,4 +103,9 @@ class Loaders:
 
     @cached_property
     def related(self) -> DataLoader[RelatedKey, list[Article]]:
-        return self._batched(load_related)
+        # Each article in a batch adds three parameters to the ranking statement: a cap
+        # keeps a deeply nested document within PostgreSQL's 32,767.
+        return DataLoader(
+            load_fn=partial(load_related, sessionmaker=self._sessionmaker),
+            max_batch_size=MAX_RELATED_BATCH,
+        )

@@ -48,6 +48,7 @@ WINDOW_DAYS = 30.0  # how far apart a rare tag's articles may be
 TAG_SPREAD = 1000  # a tag on more articles than this searches a proportionally shorter window
 SHORTLIST = 50  # candidates per article whose text is compared
 MAX_TERMS = 32  # words of the title and summary compared
+MAX_RELATED_BATCH = 1000  # articles ranked in one statement
 
 TEXT_WEIGHT = 4.0  # most similar text of the shortlist
 CATEGORY_WEIGHT = 1.0
