@@ -193,12 +193,12 @@ def _base(listing: Listing, *columns: Any) -> Any:
     return stmt
 
 
-def ordering(order: ArticleOrder) -> list[Any]:
+def _ordering(order: ArticleOrder) -> list[Any]:
     columns = [order.sort_column, col(Article.id)]
     return [c.desc() if order.descending else c.asc() for c in columns]
 
 
-def after_cursor(cursor: Cursor) -> ColumnElement[bool]:
+def _after(cursor: Cursor) -> ColumnElement[bool]:
     key = tuple_(cursor.order.sort_column, col(Article.id))
     bound = tuple_(bindparam(None, cursor.value, type_=cursor.order.sort_column.type), cursor.id)
     return key < bound if cursor.order.descending else key > bound
@@ -210,8 +210,8 @@ def _one_page(listing: Listing, first: int, after: Cursor | None, scope_id: int 
     if listing.scope is not None:
         stmt = stmt.where(_scope_column(listing.scope) == scope_id)
     if after is not None:
-        stmt = stmt.where(after_cursor(after))
-    return stmt.order_by(*ordering(listing.order)).limit(first + 1)
+        stmt = stmt.where(_after(after))
+    return stmt.order_by(*_ordering(listing.order)).limit(first + 1)
 
 
 def _many_pages(listing: Listing, first: int, after: Cursor | None, scope_ids: list[int]) -> Any:
@@ -233,7 +233,7 @@ def _many_pages(listing: Listing, first: int, after: Cursor | None, scope_ids: l
     return (
         select(Article, paged.c.scope_id)
         .join(paged, paged.c.id == Article.id)
-        .order_by(paged.c.scope_id, *ordering(listing.order))
+        .order_by(paged.c.scope_id, *_ordering(listing.order))
     )
 
 

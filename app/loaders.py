@@ -57,9 +57,14 @@ class Loaders:
         self._now = now
 
     def _batched(
-        self, fn: Callable[..., Awaitable[list[V]]], *args: Any, **extra: Any
+        self,
+        fn: Callable[..., Awaitable[list[V]]],
+        *args: Any,
+        max_batch_size: int | None = None,
+        **extra: Any,
     ) -> DataLoader[Any, Any]:
-        return DataLoader(load_fn=partial(fn, *args, sessionmaker=self._sessionmaker, **extra))
+        load_fn = partial(fn, *args, sessionmaker=self._sessionmaker, **extra)
+        return DataLoader(load_fn=load_fn, max_batch_size=max_batch_size)
 
     @cached_property
     def article_by_id(self) -> DataLoader[int, Article | None]:
@@ -105,7 +110,4 @@ class Loaders:
     def related(self) -> DataLoader[RelatedKey, list[Article]]:
         # Each article in a batch adds three parameters to the ranking statement: a cap
         # keeps a deeply nested document within PostgreSQL's 32,767.
-        return DataLoader(
-            load_fn=partial(load_related, sessionmaker=self._sessionmaker),
-            max_batch_size=MAX_RELATED_BATCH,
-        )
+        return self._batched(load_related, max_batch_size=MAX_RELATED_BATCH)

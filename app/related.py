@@ -39,8 +39,6 @@ from sqlmodel import col
 from sqlmodel import select as model_select
 
 from app.db import AnyOf, SessionMaker, days_between, plus_days
-from app.listing import ArticleFilter as Filter
-from app.listing import published_matching
 from app.search import FTS, FTS_TABLE, SEARCH_TABLE, text_config
 from models import Article, ArticleStatus, ArticleTag, Tag
 
@@ -268,7 +266,7 @@ def _newest(category_ids: set[int], limit: int):  # type: ignore[no-untyped-def]
     pages = []
     for category_id in [*sorted(category_ids), ANY_CATEGORY]:
         page = select(col(Article.id), literal(category_id).label("category_id"))
-        page = page.where(*published_matching(Filter()))
+        page = page.where(col(Article.status) == ArticleStatus.PUBLISHED)
         if category_id != ANY_CATEGORY:
             page = page.where(col(Article.category_id) == category_id)
         pages.append(select(page.order_by(*_newest_first()).limit(limit).subquery()))
