@@ -45,7 +45,7 @@ def main() -> None:
     if command == "serve":
         settings = get_settings()
         uvicorn.run(
-            "app.main:create_app",
+            "app.main:create_served_app",
             factory=True,
             host=settings.host,
             port=settings.port,

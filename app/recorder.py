@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from sqlalchemy import bindparam, case, delete, func, select, update
+from sqlalchemy import case, delete, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import select as select_model
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -107,12 +107,25 @@ class ViewRecorder:
             # Visitors are remembered as long as a late view could still repeat them.
             if time.monotonic() - self._forgotten_at > 60:
                 self._forgotten_at = time.monotonic()
-                horizon = _seconds(utcnow() - MAX_VIEW_AGE - REPEAT_WINDOW)
-                await connection.execute(delete(_visitors).where(_visitors.c.counted_at < horizon))
+                await _forget_visitors(
+                    connection, _seconds(utcnow() - MAX_VIEW_AGE - REPEAT_WINDOW)
+                )
         return [
             Recorded(outcome, articles.get(view.article_id) if view.return_article else None)
             for view, outcome in zip(views, outcomes, strict=True)
         ]
+
+
+async def _forget_visitors(connection: AsyncConnection, before: int) -> None:
+    # Rows another transaction holds are skipped, not waited for (it may be waiting for
+    # this one's rows): a later sweep takes them.
+    expired = (
+        select(_visitors.c.article_id, _visitors.c.visitor_id)
+        .where(_visitors.c.counted_at < before)
+        .with_for_update(skip_locked=True)
+    )
+    key = tuple_(_visitors.c.article_id, _visitors.c.visitor_id)
+    await connection.execute(delete(_visitors).where(key.in_(expired)))
 
 
 async def _read_back(
@@ -134,13 +147,18 @@ async def _read_back(
 
 async def _count_views(connection: AsyncConnection, views: list[View]) -> list[Outcome]:
     article_ids = sorted({view.article_id for view in views})
+    # The rows are locked here, in key order, for the counts below: concurrent batches
+    # (other workers) then wait for each other in one order and never deadlock.
     published = set(
         (
             await connection.execute(
-                select(_articles.c.id).where(
+                select(_articles.c.id)
+                .where(
                     AnyOf(_articles.c.id, article_ids),
                     _articles.c.status == ArticleStatus.PUBLISHED,
                 )
+                .order_by(_articles.c.id)
+                .with_for_update(key_share=True)  # FOR NO KEY UPDATE: what UPDATE takes
             )
         ).scalars()
     )
@@ -153,14 +171,18 @@ async def _count_views(connection: AsyncConnection, views: list[View]) -> list[O
     ]
     totals = Counter(view.article_id for view in counted)
     buckets = Counter((view.article_id, bucket_start(view.viewed_at)) for view in counted)
-    # Rows in key order, so concurrent writers lock them in the same order and never deadlock.
-    if totals:
+    # One UPDATE for all the articles viewed n times in the batch (mostly n = 1): far
+    # fewer statements than one per article.
+    by_views: defaultdict[int, list[int]] = defaultdict(list)
+    for pk, n in totals.items():
+        by_views[n].append(pk)
+    for n, pks in by_views.items():
         await connection.execute(
             update(_articles)
-            .where(_articles.c.id == bindparam("pk"))
-            .values(view_count=_articles.c.view_count + bindparam("n")),
-            [{"pk": pk, "n": n} for pk, n in sorted(totals.items())],
+            .where(AnyOf(_articles.c.id, pks))
+            .values(view_count=_articles.c.view_count + n)
         )
+    if totals:
         await mark_dirty(connection, set(totals))  # for app/rollup.py to recompute
     bucket_rows = [
         {"article_id": pk, "starts_at": starts_at, "views": n}
@@ -198,7 +220,11 @@ async def _mark_repeats(
         else:
             run.append(index)
     for round_ in range(max((len(run) for run in runs.values()), default=0)):
-        indexes = [run[round_] for run in runs.values() if len(run) > round_]
+        # In key order, so that concurrent transactions lock rows in the same order.
+        indexes = sorted(
+            (run[round_] for run in runs.values() if len(run) > round_),
+            key=lambda i: (views[i].article_id, views[i].visitor_id),
+        )
         for chunk in chunks(indexes):
             rows = [
                 {

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import os
 import subprocess
 import sys
 import time
@@ -55,7 +56,7 @@ async def test_graphiql_page_is_served_to_browsers(client):
     assert response.status_code == 200
     assert "graphiql" in response.text.lower()
     assert client.get("/", follow_redirects=False).headers["location"] == "/graphql"
-    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/healthz").json() == {"status": "ok", "worker": os.getpid()}
 
 
 async def test_unexpected_error_is_masked_and_logged_with_an_id(

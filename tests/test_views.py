@@ -88,6 +88,47 @@ async def test_concurrent_views_share_one_transaction(engine, session, statement
     assert totals == [(20, 20)] * 3
 
 
+async def test_concurrent_batches_of_two_workers_count_exactly(engine, session):
+    """Two recorders (two workers) commit batches at the same time: they lock rows in the
+    same order, so neither deadlocks, and the repeat rule holds between them."""
+    articles = [await make_article(session) for _ in range(5)]
+    recorders = [ViewRecorder(engine, interval=0.001) for _ in range(2)]
+    now = utcnow()
+
+    async def visit(n: int) -> list[Recorded]:
+        await asyncio.sleep(n * 0.0005)
+        recorder = recorders[n % 2]
+        # Visitors v0..v6 each view every article many times: each pair counts once.
+        return await recorder.record([View(pk(articles[n % 5]), now, f"v{n % 7}")])
+
+    outcomes = [outcome for (outcome,) in await asyncio.gather(*map(visit, range(400)))]
+    for recorder in recorders:
+        await recorder.aclose()
+    assert outcomes.count(Recorded(Outcome.COUNTED)) == 35
+    assert outcomes.count(Recorded(Outcome.REPEAT)) == 365
+    assert [await _stored_views(session, article) for article in articles] == [(7, 7)] * 5
+
+
+async def test_visitors_are_forgotten_once_no_view_could_repeat_them(engine, session):
+    old, recent = await make_article(session), await make_article(session)
+    now = utcnow()
+    async with session() as s:  # remembered longer ago than a view may be dated, plus 30 min
+        s.add(models.ArticleViewVisitor(
+            article_id=pk(old), visitor_id="v", counted_at=int((now - timedelta(hours=49)).timestamp())
+        ))  # fmt: skip
+        await s.commit()
+    # A recorder's first batch sweeps, then one a minute at most.
+    await ViewRecorder(engine, interval=0).record(
+        [View(pk(recent), now - timedelta(hours=47), "v"), View(pk(recent), now, "w")]
+    )
+    async with session() as s:
+        remembered = (await s.exec(select(models.ArticleViewVisitor))).all()
+    assert {(row.article_id, row.visitor_id) for row in remembered} == {
+        (pk(recent), "v"),
+        (pk(recent), "w"),
+    }
+
+
 async def test_record_views_counts_batch_and_reports_missing_per_item(gql, session):
     published = await make_article(session)
     draft = await make_article(session, status=models.ArticleStatus.DRAFT)
