@@ -7,23 +7,22 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
-from typing import Any, TypedDict
+from typing import TypedDict
 
-import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
-from strawberry.asgi import GraphQL
 
-from app.context import Context
 from app.db import SessionMaker, make_engine, make_read_sessionmaker, make_sessionmaker
+from app.http import PREFLIGHT_HEADERS, GraphQLEndpoint
 from app.migrations import check_schema_current
 from app.recorder import ViewRecorder
 from app.rollup import refresh_forever
 from app.settings import Settings, get_settings
-from resolvers.schema import schema
 
 
 class State(TypedDict):
@@ -31,25 +30,6 @@ class State(TypedDict):
     sessionmaker: SessionMaker
     read_sessionmaker: SessionMaker
     views: ViewRecorder
-
-
-class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(schema, graphql_ide="graphiql" if settings.env == "development" else None)
-        self.settings = settings
-
-    async def get_context(self, request: Any, response: Any) -> Context:
-        state = request.state
-        return Context(
-            sessionmaker=state.sessionmaker,
-            read_sessionmaker=state.read_sessionmaker,
-            views=state.views,
-            settings=self.settings,
-            request=request,
-        )
-
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
 
 
 async def health(request: Request) -> Response:
@@ -97,13 +77,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    graphql = GraphQLApp(settings)
     routes = [
         Route("/", home),
         Route("/healthz", health),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/graphql", GraphQLEndpoint(settings)),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    cors = Middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["content-type", "idempotency-key", *PREFLIGHT_HEADERS],
+        max_age=600,
+    )
+    return Starlette(routes=routes, middleware=[cors], lifespan=lifespan)
 
 
 def create_served_app() -> Starlette:

@@ -1,10 +1,10 @@
 """Configuration from the environment: DATABASE_URL, HOST and PORT bare, the rest NEWSGATE_*."""
 
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/newsgate.db"
 
@@ -43,6 +43,26 @@ class Settings(BaseSettings):
     # Trending: a view counts half as much after this long. Changing it takes effect for
     # each article at its next recomputation.
     trending_half_life_hours: float = Field(default=12.0, gt=0)
+
+    # Limits on a request, each refused before it runs (README, "Security").
+    max_body_bytes: int = Field(default=1_000_000, ge=1)
+    max_variables_bytes: int = Field(default=512_000, ge=1)
+    max_tokens: int = Field(default=2_000, ge=1)
+    max_depth: int = Field(default=10, ge=1)
+    max_aliases: int = Field(default=30, ge=0)
+    max_directives_per_field: int = Field(default=3, ge=0)
+    max_cost: int = Field(default=25_000, ge=1)
+    max_batch: int = Field(default=0, ge=0)  # operations in one batched request; 0: batching off
+    request_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Browser origins allowed to call the API cross-site (CORS), comma-separated.
+    cors_origins: Annotated[list[str], NoDecode] = []
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -35,7 +35,11 @@ async def test_post_query_returns_json(client, session):
 
 async def test_get_query_is_served(client, session):
     await make_article(session, slug="hello", title="Hello")
-    response = client.get("/graphql", params={"query": "{ articles(first: 1) { totalCount } }"})
+    response = client.get(
+        "/graphql",
+        params={"query": "{ articles(first: 1) { totalCount } }"},
+        headers={"GraphQL-Require-Preflight": "1"},
+    )
     assert response.status_code == 200
     assert response.json() == {"data": {"articles": {"totalCount": 1}}}
 
@@ -44,9 +48,12 @@ async def test_mutation_over_get_is_refused(client, session):
     article = await make_article(session)
     article_id = encode_id("Article", article.id)
     query = f'mutation {{ recordView(articleId: "{article_id}") {{ article {{ viewCount }} }} }}'
-    response = client.get("/graphql", params={"query": query})
-    assert response.status_code == 400
-    assert "not allowed" in response.text
+    response = client.get(
+        "/graphql", params={"query": query}, headers={"GraphQL-Require-Preflight": "1"}
+    )
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert response.json()["errors"][0]["extensions"] == {"code": "METHOD_NOT_ALLOWED"}
     count = client.post("/graphql", json={"query": "{ articles { edges { node { viewCount } } } }"})
     assert count.json()["data"]["articles"]["edges"] == [{"node": {"viewCount": 0}}]
 

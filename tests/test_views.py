@@ -113,9 +113,8 @@ async def test_visitors_are_forgotten_once_no_view_could_repeat_them(engine, ses
     old, recent = await make_article(session), await make_article(session)
     now = utcnow()
     async with session() as s:  # remembered longer ago than a view may be dated, plus 30 min
-        s.add(models.ArticleViewVisitor(
-            article_id=pk(old), visitor_id="v", counted_at=int((now - timedelta(hours=49)).timestamp())
-        ))  # fmt: skip
+        long_ago = int((now - timedelta(hours=49)).timestamp())
+        s.add(models.ArticleViewVisitor(article_id=pk(old), visitor_id="v", counted_at=long_ago))
         await s.commit()
     # A recorder's first batch sweeps, then one a minute at most.
     await ViewRecorder(engine, interval=0).record(

@@ -1,0 +1,297 @@
+"""GraphQL over HTTP at /graphql, after the GraphQL-over-HTTP specification
+(https://graphql.github.io/graphql-over-http/draft/).
+
+A request is refused, cheapest check first, before anything runs: a method other than
+GET or POST (405), an answer the client cannot accept (406), a request a browser could
+send from another site without a preflight (CSRF, 400), a body over the size limit
+(413), a POST that is not JSON (415), malformed JSON or parameters (400), a mutation
+over GET (405), then a document over a limit (see app/limits.py).
+
+Responses are `application/graphql-response+json` when the client accepts it, with the
+specification's status codes: 400 when the request did not run (a document or variables
+that do not validate), 200 once it ran. Otherwise they are `application/json`, with 200
+for every GraphQL result, as older clients expect.
+"""
+
+import asyncio
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from graphql import ExecutionResult as CoreResult
+from graphql import GraphQLError, OperationType
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
+from strawberry.http.ides import get_graphql_ide_html
+from strawberry.types import ExecutionResult
+
+from app import limits
+from app.context import Context
+from app.settings import Settings
+from resolvers.schema import schema
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+
+# Content types a browser's <form> may send to another site without asking first.
+SIMPLE_CONTENT_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
+# Headers a browser sends to another site only after a CORS preflight has allowed them.
+PREFLIGHT_HEADERS = (
+    "graphql-require-preflight",
+    "apollo-require-preflight",
+    "x-apollo-operation-name",
+    "authorization",
+    "x-api-key",
+)
+# graphql-core suggests field and type names in errors: a map of the schema, in production.
+SUGGESTION = re.compile(r" Did you mean .*\?$")
+
+# Statuses for errors that stop a request, whatever the response's media type.
+STATUS_OF_CODE = {"TIMEOUT": 504}
+
+
+class RequestError(Exception):
+    """A request refused before (or instead of) running: its HTTP status and error code."""
+
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status, self.code, self.headers = status, code, headers or {}
+
+
+@dataclass(frozen=True)
+class Params:
+    query: str
+    variables: dict[str, Any]
+    operation_name: str | None
+    extensions: dict[str, Any]
+
+
+class GraphQLEndpoint:
+    """The ASGI app behind /graphql."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.limits = limits.Limits.from_settings(settings)
+        self.ide = get_graphql_ide_html(graphql_ide="graphiql")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        media_type = JSON
+        try:
+            media_type = _response_media_type(request.headers.get("accept"))
+            response = await self._respond(request, media_type)
+        except RequestError as error:
+            body = {"errors": [{"message": str(error), "extensions": {"code": error.code}}]}
+            response = _json(body, error.status, media_type, error.headers)
+        await response(scope, receive, send)
+
+    async def _respond(self, request: Request, media_type: str) -> Response:
+        if request.method not in ("GET", "POST"):
+            raise RequestError(
+                405, "METHOD_NOT_ALLOWED", "Use GET or POST.", {"Allow": "GET, POST"}
+            )
+        if _wants_ide(request):
+            if self.settings.env != "development":
+                raise RequestError(404, "NOT_FOUND", "GraphiQL is off in production.")
+            return HTMLResponse(self.ide)
+        if _could_come_from_another_site(request):
+            raise RequestError(
+                400,
+                "CSRF_PREVENTED",
+                "This request could have been sent by another site (cross-site request "
+                "forgery). Send a JSON POST, or a GraphQL-Require-Preflight header.",
+            )
+        payload = await self._read(request)
+        if isinstance(payload, list):
+            if not self.settings.max_batch:
+                raise RequestError(400, "BAD_REQUEST", "Batched requests are not enabled.")
+            if len(payload) > self.settings.max_batch:
+                raise RequestError(
+                    400,
+                    "LIMIT_EXCEEDED",
+                    f"The batch holds {len(payload)} operations, over the limit of "
+                    f"{self.settings.max_batch} (NEWSGATE_MAX_BATCH).",
+                )
+            results = await asyncio.gather(
+                *(self._run(request, self._params(item)) for item in payload)
+            )
+            return _json([body for body, _ in results], 200, media_type)
+        body, ran = await self._run(request, self._params(payload))
+        code = body["errors"][0].get("extensions", {}).get("code") if "errors" in body else None
+        status = STATUS_OF_CODE.get(code or "", 200 if ran or media_type == JSON else 400)
+        return _json(body, status, media_type)
+
+    async def _read(self, request: Request) -> Any:
+        """The request's parameters: the query string of a GET, the JSON body of a POST."""
+        limit = self.settings.max_body_bytes
+        if request.method == "GET":
+            if len(request.url.query) > limit:
+                raise _too_large("query string", limit)
+            fields = dict(request.query_params)
+            for name in ("variables", "extensions"):
+                if name in fields:
+                    fields[name] = _loads(fields[name], f"`{name}`")
+            return fields
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != JSON:
+            raise RequestError(415, "UNSUPPORTED_MEDIA_TYPE", f"Send the request as {JSON}.")
+        declared = request.headers.get("content-length", "0")
+        if not declared.isdigit():
+            raise RequestError(400, "BAD_REQUEST", "Content-Length is not a number.")
+        if int(declared) > limit:
+            raise _too_large("body", limit)
+        body = bytearray()
+        async for chunk in request.stream():  # a body may come without Content-Length
+            body += chunk
+            if len(body) > limit:
+                raise _too_large("body", limit)
+        return _loads(bytes(body), "The body")
+
+    def _params(self, payload: Any) -> Params:
+        if not isinstance(payload, dict):
+            raise RequestError(400, "BAD_REQUEST", "The body must be a JSON object.")
+        query, variables = payload.get("query"), payload.get("variables") or {}
+        operation_name, extensions = payload.get("operationName"), payload.get("extensions") or {}
+        if not isinstance(query, str) or not query:
+            raise RequestError(400, "BAD_REQUEST", "`query` must be a non-empty string.")
+        if not isinstance(variables, dict):
+            raise RequestError(400, "BAD_REQUEST", "`variables` must be a JSON object.")
+        if not isinstance(extensions, dict):
+            raise RequestError(400, "BAD_REQUEST", "`extensions` must be a JSON object.")
+        if operation_name is not None and not isinstance(operation_name, str):
+            raise RequestError(400, "BAD_REQUEST", "`operationName` must be a string.")
+        size = len(orjson.dumps(variables))
+        if size > self.settings.max_variables_bytes:
+            raise RequestError(
+                413,
+                "LIMIT_EXCEEDED",
+                f"The variables take {size} bytes, over the limit of "
+                f"{self.settings.max_variables_bytes} (NEWSGATE_MAX_VARIABLES_BYTES).",
+            )
+        return Params(query, variables, operation_name, extensions)
+
+    async def _run(self, request: Request, params: Params) -> tuple[dict[str, Any], bool]:
+        """The response body, and whether the operation ran."""
+        graphql_schema = schema._schema
+        try:
+            document = limits.analyse(
+                graphql_schema, params.query, params.operation_name, self.limits.max_tokens
+            )
+            operation = document.operation
+            if (
+                request.method == "GET"
+                and operation
+                and operation.operation is not OperationType.QUERY
+            ):
+                raise RequestError(
+                    405, "METHOD_NOT_ALLOWED", "Send mutations with POST.", {"Allow": "POST"}
+                )
+            limits.check(graphql_schema, document, params.variables, self.limits)
+        except GraphQLError as error:
+            if not error.extensions:
+                error.extensions = {"code": "GRAPHQL_PARSE_FAILED"}
+            return self._body(CoreResult(None, [error])), False
+        state = request.state
+        context = Context(
+            sessionmaker=state.sessionmaker,
+            read_sessionmaker=state.read_sessionmaker,
+            views=state.views,
+            settings=self.settings,
+            request=request,
+        )
+        try:
+            async with asyncio.timeout(self.settings.request_timeout_seconds):
+                result = await schema.execute(
+                    params.query,
+                    variable_values=params.variables,
+                    context_value=context,
+                    operation_name=params.operation_name,
+                )
+        except TimeoutError:
+            timeout = GraphQLError(
+                f"The request took over {self.settings.request_timeout_seconds:g} s and was "
+                "stopped; nothing it was writing was kept (NEWSGATE_REQUEST_TIMEOUT_SECONDS).",
+                extensions={"code": "TIMEOUT"},
+            )
+            return self._body(CoreResult(None, [timeout])), True
+        # Errors without a path stopped the request before it ran: its document or variables.
+        ran = result.data is not None or any(e.path for e in result.errors or ())
+        return self._body(result, include_data=ran), ran
+
+    def _body(
+        self, result: ExecutionResult | CoreResult, include_data: bool = False
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"data": result.data} if include_data else {}
+        if result.errors:
+            body["errors"] = [self._error(error) for error in result.errors]
+        return body
+
+    def _error(self, error: GraphQLError) -> dict[str, Any]:
+        formatted: dict[str, Any] = error.formatted  # type: ignore[assignment]
+        if self.settings.env != "development":
+            formatted["message"] = SUGGESTION.sub("", formatted["message"])
+        return formatted
+
+
+def _response_media_type(accept: str | None) -> str:
+    """The media type to answer in: graphql-response+json when accepted, JSON otherwise
+    (also when the client says nothing); 406 when it accepts neither."""
+    if not accept:
+        return JSON
+    accepted = {part.split(";")[0].strip().lower() for part in accept.split(",")}
+    if GRAPHQL_RESPONSE in accepted:
+        return GRAPHQL_RESPONSE
+    if accepted & {JSON, "application/*", "*/*", "text/html"}:
+        return JSON
+    raise RequestError(
+        406, "NOT_ACCEPTABLE", f"This endpoint answers in {GRAPHQL_RESPONSE} or {JSON}."
+    )
+
+
+def _wants_ide(request: Request) -> bool:
+    return (
+        request.method == "GET"
+        and "query" not in request.query_params
+        and "text/html" in request.headers.get("accept", "")
+    )
+
+
+def _could_come_from_another_site(request: Request) -> bool:
+    """A request a browser sends cross-site without a preflight: a GET, or a POST with a
+    form's content type, unless it carries a header only a preflight lets through."""
+    if any(request.headers.get(name) for name in PREFLIGHT_HEADERS):
+        return False
+    if request.method == "GET":
+        return True
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return content_type in SIMPLE_CONTENT_TYPES
+
+
+def _loads(data: str | bytes, what: str) -> Any:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        raise RequestError(400, "BAD_REQUEST", f"{what} is not valid JSON.") from None
+
+
+def _too_large(what: str, limit: int) -> RequestError:
+    return RequestError(
+        413,
+        "LIMIT_EXCEEDED",
+        f"The request's {what} is over the limit of {limit} bytes (NEWSGATE_MAX_BODY_BYTES).",
+    )
+
+
+def _json(
+    body: Any, status: int, media_type: str, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(
+        orjson.dumps(body),
+        status_code=status,
+        media_type=f"{media_type}; charset=utf-8",
+        headers=headers,
+    )
