@@ -6,11 +6,14 @@ from datetime import datetime
 import strawberry
 from starlette.requests import Request
 
+from app.auth import Caller
 from app.db import SessionMaker
 from app.loaders import Loaders
 from app.recorder import ViewRecorder
 from app.settings import Settings, get_settings
 from models.base import utcnow
+
+ANONYMOUS = Caller("ip:unknown")
 
 
 @dataclass
@@ -21,6 +24,7 @@ class Context:
     sessionmaker: SessionMaker
     read_sessionmaker: SessionMaker
     views: ViewRecorder
+    caller: Caller = ANONYMOUS
     settings: Settings = field(default_factory=get_settings)
     request: Request | None = None
     now: datetime = field(default_factory=utcnow)

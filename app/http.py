@@ -3,9 +3,10 @@
 
 A request is refused, cheapest check first, before anything runs: a method other than
 GET or POST (405), an answer the client cannot accept (406), a request a browser could
-send from another site without a preflight (CSRF, 400), a body over the size limit
-(413), a POST that is not JSON (415), malformed JSON or parameters (400), a mutation
-over GET (405), then a document over a limit (see app/limits.py).
+send from another site without a preflight (CSRF, 400), credentials that do not hold
+(401), a caller over its rate limit (429), a body over the size limit (413), a POST that
+is not JSON (415), malformed JSON or parameters (400), a mutation over GET (405), then a
+document over a limit (see app/limits.py).
 
 Responses are `application/graphql-response+json` when the client accepts it, with the
 specification's status codes: 400 when the request did not run (a document or variables
@@ -28,7 +29,9 @@ from strawberry.http.ides import get_graphql_ide_html
 from strawberry.types import ExecutionResult
 
 from app import limits
+from app.auth import Caller, Unauthenticated, anonymous, authenticate
 from app.context import Context
+from app.ratelimit import Policy
 from app.settings import Settings
 from resolvers.schema import schema
 
@@ -48,8 +51,8 @@ PREFLIGHT_HEADERS = (
 # graphql-core suggests field and type names in errors: a map of the schema, in production.
 SUGGESTION = re.compile(r" Did you mean .*\?$")
 
-# Statuses for errors that stop a request, whatever the response's media type.
-STATUS_OF_CODE = {"TIMEOUT": 504}
+# The status of a response without data whose first error has one of these codes.
+STATUS_OF_CODE = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "TIMEOUT": 504}
 
 
 class RequestError(Exception):
@@ -81,15 +84,19 @@ class GraphQLEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         media_type = JSON
+        headers: dict[str, str] = {}  # the caller's rate limit budget, on every response
         try:
             media_type = _response_media_type(request.headers.get("accept"))
-            response = await self._respond(request, media_type)
+            response = await self._respond(request, media_type, headers)
         except RequestError as error:
             body = {"errors": [{"message": str(error), "extensions": {"code": error.code}}]}
             response = _json(body, error.status, media_type, error.headers)
+        response.headers.update(headers)
         await response(scope, receive, send)
 
-    async def _respond(self, request: Request, media_type: str) -> Response:
+    async def _respond(
+        self, request: Request, media_type: str, headers: dict[str, str]
+    ) -> Response:
         if request.method not in ("GET", "POST"):
             raise RequestError(
                 405, "METHOD_NOT_ALLOWED", "Use GET or POST.", {"Allow": "GET, POST"}
@@ -105,6 +112,16 @@ class GraphQLEndpoint:
                 "This request could have been sent by another site (cross-site request "
                 "forgery). Send a JSON POST, or a GraphQL-Require-Preflight header.",
             )
+        try:
+            caller = await authenticate(request, self.settings, request.state.read_sessionmaker)
+        except Unauthenticated as error:
+            await self._spend(
+                request, anonymous(request), 1, headers
+            )  # guessing keys costs budget too
+            raise RequestError(
+                401, error.code, str(error), {"WWW-Authenticate": "Bearer"}
+            ) from None
+        await self._spend(request, caller, 1, headers)
         payload = await self._read(request)
         if isinstance(payload, list):
             if not self.settings.max_batch:
@@ -116,14 +133,37 @@ class GraphQLEndpoint:
                     f"The batch holds {len(payload)} operations, over the limit of "
                     f"{self.settings.max_batch} (NEWSGATE_MAX_BATCH).",
                 )
+            await self._spend(
+                request, caller, len(payload) - 1, headers
+            )  # an operation costs one request
             results = await asyncio.gather(
-                *(self._run(request, self._params(item)) for item in payload)
+                *(self._run(request, caller, self._params(item)) for item in payload)
             )
             return _json([body for body, _ in results], 200, media_type)
-        body, ran = await self._run(request, self._params(payload))
-        code = body["errors"][0].get("extensions", {}).get("code") if "errors" in body else None
-        status = STATUS_OF_CODE.get(code or "", 200 if ran or media_type == JSON else 400)
+        body, ran = await self._run(request, caller, self._params(payload))
+        status = 200 if ran or media_type == JSON else 400
+        if body.get("data") is None and "errors" in body:
+            status = STATUS_OF_CODE.get(body["errors"][0].get("extensions", {}).get("code"), status)
         return _json(body, status, media_type)
+
+    async def _spend(
+        self, request: Request, caller: Caller, cost: int, headers: dict[str, str]
+    ) -> None:
+        """Take `cost` requests from the caller's budget; RATE_LIMITED (429) when it is spent."""
+        per_minute = (
+            self.settings.rate_limit_anonymous_per_minute
+            if caller.anonymous
+            else self.settings.rate_limit_client_per_minute
+        )
+        budget = await request.state.buckets.take(caller.identity, Policy(per_minute), cost)
+        headers.update(budget.headers())
+        if not budget.allowed:
+            raise RequestError(
+                429,
+                "RATE_LIMITED",
+                f"Too many requests: {per_minute} a minute are allowed, in bursts of up to "
+                f"{budget.limit}. Retry in {budget.headers()['Retry-After']} s.",
+            )
 
     async def _read(self, request: Request) -> Any:
         """The request's parameters: the query string of a GET, the JSON body of a POST."""
@@ -174,7 +214,9 @@ class GraphQLEndpoint:
             )
         return Params(query, variables, operation_name, extensions)
 
-    async def _run(self, request: Request, params: Params) -> tuple[dict[str, Any], bool]:
+    async def _run(
+        self, request: Request, caller: Caller, params: Params
+    ) -> tuple[dict[str, Any], bool]:
         """The response body, and whether the operation ran."""
         graphql_schema = schema._schema
         try:
@@ -200,6 +242,7 @@ class GraphQLEndpoint:
             sessionmaker=state.sessionmaker,
             read_sessionmaker=state.read_sessionmaker,
             views=state.views,
+            caller=caller,
             settings=self.settings,
             request=request,
         )

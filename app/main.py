@@ -20,6 +20,7 @@ from starlette.routing import Route
 from app.db import SessionMaker, make_engine, make_read_sessionmaker, make_sessionmaker
 from app.http import PREFLIGHT_HEADERS, GraphQLEndpoint
 from app.migrations import check_schema_current
+from app.ratelimit import Buckets, MemoryBuckets, RedisBuckets
 from app.recorder import ViewRecorder
 from app.rollup import refresh_forever
 from app.settings import Settings, get_settings
@@ -30,6 +31,7 @@ class State(TypedDict):
     sessionmaker: SessionMaker
     read_sessionmaker: SessionMaker
     views: ViewRecorder
+    buckets: Buckets
 
 
 async def health(request: Request) -> Response:
@@ -49,6 +51,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         engine = make_engine(settings)
         views = ViewRecorder(engine, settings.view_flush_ms / 1000)
+        buckets = RedisBuckets(settings.redis_url) if settings.redis_url else MemoryBuckets()
         refresher = None
         try:
             await check_schema_current(engine)
@@ -64,6 +67,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "sessionmaker": make_sessionmaker(engine),
                 "read_sessionmaker": make_read_sessionmaker(engine),
                 "views": views,
+                "buckets": buckets,
             }
         finally:
             if refresher is not None:
@@ -71,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 with suppress(asyncio.CancelledError):
                     await refresher
             await views.aclose()
+            await buckets.aclose()
             await engine.dispose()
 
     logging.getLogger("alembic").setLevel(logging.WARNING)  # the start-up schema check is routine
@@ -87,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST"],
         allow_headers=["content-type", "idempotency-key", *PREFLIGHT_HEADERS],
+        expose_headers=["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After"],
         max_age=600,
     )
     return Starlette(routes=routes, middleware=[cors], lifespan=lifespan)

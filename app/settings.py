@@ -28,6 +28,10 @@ class Settings(BaseSettings):
         default=DEFAULT_DATABASE_URL,
         validation_alias=AliasChoices("DATABASE_URL", "NEWSGATE_DATABASE_URL"),
     )
+    # Shared state between instances (rate limits, persisted queries); process memory without.
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("REDIS_URL", "NEWSGATE_REDIS_URL")
+    )
     host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("HOST", "NEWSGATE_HOST"))
     port: int = Field(default=8000, validation_alias=AliasChoices("PORT", "NEWSGATE_PORT"))
 
@@ -54,6 +58,14 @@ class Settings(BaseSettings):
     max_cost: int = Field(default=25_000, ge=1)
     max_batch: int = Field(default=0, ge=0)  # operations in one batched request; 0: batching off
     request_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Requests a minute per IP address (anonymous), and per API key or editor.
+    rate_limit_anonymous_per_minute: int = Field(default=300, ge=1)
+    rate_limit_client_per_minute: int = Field(default=1_200, ge=1)
+    # Editors' tokens: HS256 with a shared secret, or RS256 with the issuer's public key (PEM).
+    jwt_secret: str | None = None
+    jwt_public_key: str | None = None
+    jwt_issuer: str = "newsgate"
+    jwt_audience: str = "newsgate"
     # Browser origins allowed to call the API cross-site (CORS), comma-separated.
     cors_origins: Annotated[list[str], NoDecode] = []
 

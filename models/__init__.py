@@ -1,5 +1,6 @@
 """The SQLModel tables. Importing this package registers every table on the metadata."""
 
+from models.api_key import ApiKey
 from models.article import Article, ArticleStatus, ArticleTag, reading_time_minutes
 from models.author import Author
 from models.popularity import ArticlePopularity, PopularityClock, PopularityDirty
@@ -7,6 +8,7 @@ from models.taxonomy import Category, Tag
 from models.views import ArticleViewBucket, ArticleViewVisitor, bucket_start
 
 __all__ = [
+    "ApiKey",
     "Article",
     "ArticlePopularity",
     "ArticleStatus",

@@ -13,7 +13,8 @@ from resolvers.types.pagination import articles_field
 async def article(
     info: Info, id: strawberry.ID | None = None, slug: str | None = None
 ) -> Article | None:
-    """A published article by global ID or by slug; null when there is none."""
+    """An article by global ID or by slug; null when there is none. Drafts and archived
+    articles only for callers with `content:write`."""
     if (id is None) == (slug is None):
         raise BadUserInput("id", "give exactly one of `id` and `slug`")
     loaders = info.context.loaders
@@ -21,7 +22,7 @@ async def article(
         row = await loaders.article_by_id.load(decode_id_of("Article", id, "id"))
     else:
         row = await loaders.article_by_slug.load(check_text(slug, "slug") or "")
-    return Article.if_visible(row)
+    return Article.if_visible(row, info.context.caller)
 
 
 articles = articles_field(None, "Published articles, newest first unless `orderBy` says otherwise.")

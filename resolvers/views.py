@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 import strawberry
 
+from app.auth import Scope
 from app.context import Info
 from app.errors import BadUserInput, NotFound, check_text
 from app.recorder import MAX_VIEW_AGE, Outcome, View
@@ -36,7 +37,9 @@ async def record_view(
 
 
 async def record_views(info: Info, views: list[ViewInput]) -> RecordViewsPayload:
-    """Count up to 1,000 views at once; each missing article is a NOT_FOUND at its index."""
+    """Count up to 1,000 views at once; each missing article is a NOT_FOUND at its index.
+    Needs the `views:write` scope."""
+    info.context.caller.require(Scope.VIEWS_WRITE)
     if len(views) > MAX_VIEWS_PER_CALL:
         raise BadUserInput("views", f"at most {MAX_VIEWS_PER_CALL} per call, got {len(views)}")
     parsed = [_parse(info.context.now, index, view) for index, view in enumerate(views)]

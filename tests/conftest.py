@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import SQLModel
 from strawberry.types import ExecutionResult
 
-from app.context import Context
+from app.auth import Caller
+from app.context import ANONYMOUS, Context
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from app.migrations import alembic_config
 from app.recorder import ViewRecorder
@@ -110,13 +111,15 @@ async def views(engine: AsyncEngine) -> AsyncIterator[ViewRecorder]:
 
 @pytest.fixture
 def gql(engine: AsyncEngine, views: ViewRecorder) -> Gql:
-    """Run a GraphQL document as one request would: a fresh context and fresh loaders."""
+    """Run a GraphQL document as one request would: a fresh context and fresh loaders, for
+    an anonymous caller unless `caller` is given."""
 
-    async def run(query: str, **variables: Any) -> ExecutionResult:
+    async def run(query: str, *, caller: Caller = ANONYMOUS, **variables: Any) -> ExecutionResult:
         context = Context(
             sessionmaker=make_sessionmaker(engine),
             read_sessionmaker=make_read_sessionmaker(engine),
             views=views,
+            caller=caller,
         )
         return await schema.execute(query, variable_values=variables, context_value=context)
 

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from sqlmodel import col, select
 
 import models
+from app.auth import create_key, parse_scopes
 from app.db import SessionMaker
 from models.base import utcnow
 
@@ -104,3 +105,14 @@ def pk(row: Any) -> int:
     """The primary key of a stored row."""
     assert row.id is not None
     return int(row.id)
+
+
+async def make_api_key(
+    sessionmaker: SessionMaker,
+    scopes: str = "content:read",
+    expires_at: datetime | None = None,
+    name: str = "partner",
+) -> str:
+    """A new API key, as its holder would send it."""
+    _, key = await create_key(sessionmaker, name, parse_scopes(scopes), expires_at)
+    return key

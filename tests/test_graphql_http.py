@@ -19,7 +19,7 @@ from app.settings import Settings
 from resolvers.schema import schema
 from resolvers.types.node import encode_id
 from scripts import bench_queries
-from tests.factories import make_article
+from tests.factories import make_api_key, make_article
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 ARTICLES = "{ articles(first: 1) { totalCount } }"
@@ -193,9 +193,12 @@ def test_get_without_a_preflight_header_is_refused_as_csrf(client):
     response = client.get("/graphql", params={"query": ARTICLES})
     assert response.status_code == 400
     assert error_of(response)["extensions"] == {"code": "CSRF_PREVENTED"}
-    for header in ("GraphQL-Require-Preflight", "Apollo-Require-Preflight", "X-API-Key"):
+    for header in ("GraphQL-Require-Preflight", "Apollo-Require-Preflight"):
         allowed = client.get("/graphql", params={"query": ARTICLES}, headers={header: "1"})
         assert allowed.status_code == 200, header
+    # Credentials need a preflight too: past the CSRF check, this key is checked (and unknown).
+    keyed = client.get("/graphql", params={"query": ARTICLES}, headers={"X-API-Key": "ng_x"})
+    assert error_of(keyed)["extensions"] == {"code": "UNAUTHENTICATED"}
 
 
 def test_post_of_another_content_type_is_415(client):
@@ -411,7 +414,12 @@ async def test_a_request_over_its_time_budget_is_stopped_and_its_writes_undone(
     monkeypatch.setattr(recorder, "_read_back", slow_read_back)
     query = "mutation ($v: [ViewInput!]!) { recordViews(views: $v) { counted } }"
     views = [{"articleId": encode_id("Article", article.id)}] * 3
-    response = client.post("/graphql", json={"query": query, "variables": {"v": views}})
+    key = await make_api_key(session, "views:write")
+    response = client.post(
+        "/graphql",
+        json={"query": query, "variables": {"v": views}},
+        headers={"Authorization": f"Bearer {key}"},
+    )
     assert response.status_code == 504
     error = error_of(response)
     assert error["extensions"] == {"code": "TIMEOUT"}

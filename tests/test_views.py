@@ -6,6 +6,8 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 import models
+from app.auth import Caller
+from app.context import ANONYMOUS
 from app.recorder import Outcome, Recorded, View, ViewRecorder
 from models.base import utcnow
 from resolvers.types.node import encode_id
@@ -16,6 +18,8 @@ mutation ($id: ID!, $visitor: String) {
   recordView(articleId: $id, visitorId: $visitor) { counted article { viewCount } }
 }
 """
+
+PARTNER = Caller("key:1", frozenset({"views:write"}))
 
 RECORD_MANY = """
 mutation ($views: [ViewInput!]!) {
@@ -143,7 +147,7 @@ async def test_record_views_counts_batch_and_reports_missing_per_item(gql, sessi
             "viewedAt": (now - timedelta(hours=5)).isoformat(),
         },
     ]
-    result = await gql(RECORD_MANY, views=views)
+    result = await gql(RECORD_MANY, caller=PARTNER, views=views)
     gid = encode_id("Article", published.id)
     assert result.data == {
         "recordViews": {
@@ -165,6 +169,24 @@ async def test_record_views_counts_batch_and_reports_missing_per_item(gql, sessi
     assert await _stored_views(session, draft) == (0, 0)
 
 
+async def test_record_views_needs_the_views_write_scope(gql, session):
+    article = await make_article(session)
+    views = [{"articleId": encode_id("Article", article.id)}]
+    for caller in (ANONYMOUS, Caller("key:2", frozenset({"content:read", "content:write"}))):
+        result = await gql(RECORD_MANY, caller=caller, views=views)
+        assert result.data is None
+        (error,) = result.errors
+        assert error.extensions == {"code": "FORBIDDEN", "scope": "views:write"}
+    assert await _stored_views(session, article) == (0, 0)
+    admin = await gql(RECORD_MANY, caller=Caller("key:3", frozenset({"admin"})), views=views)
+    assert admin.data == {
+        "recordViews": {
+            "counted": 1,
+            "results": [{"articleId": views[0]["articleId"], "counted": True}],
+        }
+    }
+
+
 async def test_record_views_refuses_bad_input_and_writes_nothing(gql, session):
     article = await make_article(session)
     gid = encode_id("Article", article.id)
@@ -184,12 +206,12 @@ async def test_record_views_refuses_bad_input_and_writes_nothing(gql, session):
         ([{"articleId": gid, "visitorId": "a\x00b"}], "views[0].visitorId"),
     ]
     for views, argument in cases:
-        result = await gql(RECORD_MANY, views=views)
+        result = await gql(RECORD_MANY, caller=PARTNER, views=views)
         assert result.data is None
         (error,) = result.errors
         assert error.extensions == {"code": "BAD_USER_INPUT", "argument": argument}
     assert await _stored_views(session, article) == (0, 0)
-    ok = await gql(RECORD_MANY, views=[{"articleId": gid}])
+    ok = await gql(RECORD_MANY, caller=PARTNER, views=[{"articleId": gid}])
     assert ok.data == {
         "recordViews": {"counted": 1, "results": [{"articleId": gid, "counted": True}]}
     }

@@ -1,0 +1,185 @@
+"""Who is calling: a partner with an API key, an editor with a JWT, or an anonymous reader.
+
+Credentials that are present but wrong, expired or revoked are refused (UNAUTHENTICATED,
+HTTP 401), never treated as anonymous. What each caller may do is a set of scopes.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import jwt
+from sqlalchemy import or_, update
+from sqlmodel import col, select
+from starlette.requests import Request
+
+from app.db import SessionMaker
+from app.errors import UserError
+from app.settings import Settings
+from models import ApiKey
+from models.base import utcnow
+
+KEY_PREFIX = "ng_"  # marks a Newsgate key, in logs and in secret scanners
+LAST_USED_PRECISION = timedelta(minutes=1)  # a key's last use is written at most this often
+JWT_LEEWAY = timedelta(seconds=30)  # clock skew allowed between the token's issuer and us
+
+
+class Scope(StrEnum):
+    CONTENT_READ = "content:read"
+    CONTENT_WRITE = "content:write"  # also: see drafts and archived articles
+    VIEWS_WRITE = "views:write"
+    ADMIN = "admin"  # everything
+
+
+# An editor token's roles (its `roles` claim) grant these scopes; unknown roles grant none.
+ROLE_SCOPES = {
+    "reader": {Scope.CONTENT_READ},
+    "editor": {Scope.CONTENT_READ, Scope.CONTENT_WRITE},
+    "analyst": {Scope.CONTENT_READ, Scope.VIEWS_WRITE},
+    "admin": {Scope.ADMIN},
+}
+
+
+class Unauthenticated(UserError):
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(UserError):
+    code = "FORBIDDEN"
+
+
+@dataclass(frozen=True)
+class Caller:
+    # Whose budget a request spends: "key:<id>", "editor:<sub>" or "ip:<address>".
+    identity: str
+    scopes: frozenset[str] = frozenset()
+
+    @property
+    def anonymous(self) -> bool:
+        return self.identity.startswith("ip:")
+
+    def can(self, scope: Scope) -> bool:
+        return Scope.ADMIN in self.scopes or scope in self.scopes
+
+    def require(self, scope: Scope) -> None:
+        if not self.can(scope):
+            raise Forbidden(f"This needs the `{scope}` scope.", scope=str(scope))
+
+
+def anonymous(request: Request) -> Caller:
+    # Behind a load balancer, uvicorn takes the address from X-Forwarded-For when the
+    # balancer's address is in FORWARDED_ALLOW_IPS.
+    return Caller(f"ip:{request.client.host if request.client else 'unknown'}")
+
+
+async def authenticate(request: Request, settings: Settings, sessionmaker: SessionMaker) -> Caller:
+    """The caller of `request`; Unauthenticated for credentials that do not hold."""
+    authorization = request.headers.get("authorization")
+    token = request.headers.get("x-api-key")
+    if authorization is not None:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("Send `Authorization: Bearer <API key or token>`.")
+        token = token.strip()
+    if token is None:
+        return anonymous(request)
+    if token.count(".") == 2:  # header.payload.signature: a JWT; API keys have no dots
+        return _editor(token, settings)
+    return await _partner(token, sessionmaker)
+
+
+def new_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+async def create_key(
+    sessionmaker: SessionMaker, name: str, scopes: frozenset[str], expires_at: datetime | None
+) -> tuple[ApiKey, str]:
+    """A new key's row and the key itself, which is stored nowhere."""
+    key = new_key()
+    row = ApiKey(
+        name=name,
+        key_hash=hash_key(key),
+        prefix=key[:10],
+        scopes=" ".join(sorted(scopes)),
+        expires_at=expires_at,
+    )
+    async with sessionmaker() as session:
+        session.add(row)
+        await session.commit()
+    return row, key
+
+
+def hash_key(key: str) -> str:
+    # Keys are 256 random bits: a plain SHA-256 cannot be reversed or guessed.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def parse_scopes(text: str) -> frozenset[str]:
+    """Scopes from space- or comma-separated text; ValueError naming an unknown one."""
+    scopes = frozenset(text.replace(",", " ").split())
+    unknown = scopes - set(Scope)
+    if unknown:
+        raise ValueError(f"unknown scope {sorted(unknown)[0]!r}; known: {', '.join(Scope)}")
+    return scopes
+
+
+async def _partner(key: str, sessionmaker: SessionMaker) -> Caller:
+    now = utcnow()
+    async with sessionmaker() as session:
+        row = (await session.exec(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))).first()
+        if row is None:
+            raise Unauthenticated("Unknown API key.")
+        if row.revoked_at is not None:
+            raise Unauthenticated("This API key has been revoked.")
+        if expired(row, now):
+            raise Unauthenticated("This API key has expired.")
+        # One write a minute at most, however busy the key (sessions here autocommit).
+        connection = await session.connection()
+        await connection.execute(
+            update(ApiKey)
+            .where(
+                col(ApiKey.id) == row.id,
+                or_(
+                    col(ApiKey.last_used_at).is_(None),
+                    col(ApiKey.last_used_at) < now - LAST_USED_PRECISION,
+                ),
+            )
+            .values(last_used_at=now)
+        )
+    return Caller(f"key:{row.id}", frozenset(row.scopes.split()))
+
+
+def _editor(token: str, settings: Settings) -> Caller:
+    if settings.jwt_secret:
+        key, algorithm = settings.jwt_secret, "HS256"
+    elif settings.jwt_public_key:
+        key, algorithm = settings.jwt_public_key, "RS256"
+    else:
+        raise Unauthenticated("Editor tokens are not accepted here (no JWT key is configured).")
+    try:
+        claims = jwt.decode(
+            token,
+            key,
+            # Never the algorithm the token names: "none", or HS256 keyed with a public key.
+            algorithms=[algorithm],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            leeway=JWT_LEEWAY,
+            options={"require": ["exp", "iss", "aud", "sub"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise Unauthenticated("The token has expired.") from None
+    except jwt.InvalidTokenError as error:
+        raise Unauthenticated(f"The token is not valid: {error}.") from None
+    roles = claims.get("roles", [])
+    if not isinstance(roles, list):
+        roles = [roles]
+    scopes = {scope for role in roles for scope in ROLE_SCOPES.get(str(role), ())}
+    return Caller(f"editor:{claims['sub']}", frozenset(scopes))
+
+
+def expired(row: ApiKey, now: datetime) -> bool:
+    return row.expires_at is not None and row.expires_at <= now

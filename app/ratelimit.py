@@ -1,0 +1,138 @@
+"""Per-client rate limits: a token bucket per caller (API key, editor, or IP address).
+
+A bucket holds up to `burst` requests and refills at `per_minute` / 60 a second. Buckets
+live in process memory, or in Redis when REDIS_URL is set, so that every worker and
+instance of a deployment spends one budget per client.
+"""
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+logger = logging.getLogger("newsgate.ratelimit")
+
+BURST_SECONDS = 10  # a full bucket holds this many seconds' worth of requests
+MAX_MEMORY_BUCKETS = 100_000  # past this, buckets idle long enough to be full are dropped
+
+
+@dataclass(frozen=True)
+class Policy:
+    per_minute: int
+
+    @property
+    def per_second(self) -> float:
+        return self.per_minute / 60
+
+    @property
+    def burst(self) -> int:
+        return max(1, math.ceil(self.per_second * BURST_SECONDS))
+
+
+@dataclass(frozen=True)
+class Budget:
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_seconds: int  # until the bucket is full again
+    retry_after_seconds: int  # until the refused request would be allowed
+
+    @classmethod
+    def after(cls, allowed: bool, tokens: float, cost: int, policy: Policy) -> "Budget":
+        return cls(
+            allowed=allowed,
+            limit=policy.burst,
+            remaining=max(0, math.floor(tokens)),
+            reset_seconds=math.ceil((policy.burst - tokens) / policy.per_second),
+            retry_after_seconds=0 if allowed else math.ceil((cost - tokens) / policy.per_second),
+        )
+
+    def headers(self) -> dict[str, str]:
+        headers = {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset_seconds),
+        }
+        if not self.allowed:
+            headers["Retry-After"] = str(max(1, self.retry_after_seconds))
+        return headers
+
+
+class Buckets(Protocol):
+    async def take(self, identity: str, policy: Policy, cost: int = 1) -> Budget: ...
+
+    async def aclose(self) -> None: ...
+
+
+class MemoryBuckets:
+    """Buckets of one process: enough for a single server."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[str, tuple[float, float]] = {}  # identity: (tokens, at)
+
+    async def take(self, identity: str, policy: Policy, cost: int = 1) -> Budget:
+        now = time.monotonic()
+        tokens, at = self._buckets.get(identity, (policy.burst, now))
+        tokens = min(policy.burst, tokens + (now - at) * policy.per_second)
+        allowed = tokens >= cost
+        if allowed:
+            tokens -= cost
+        if len(self._buckets) >= MAX_MEMORY_BUCKETS:
+            self._forget_full(now, policy)
+        self._buckets[identity] = (tokens, now)
+        return Budget.after(allowed, tokens, cost, policy)
+
+    def _forget_full(self, now: float, policy: Policy) -> None:
+        refill = policy.burst / policy.per_second
+        self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < refill}
+
+    async def aclose(self) -> None:
+        pass
+
+
+# Atomic in Redis: refill by the time elapsed (Redis's own clock, the same for every
+# instance), take `cost` if there is enough, and expire the bucket once it would be full.
+_TAKE = """
+local rate, burst, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1]) or burst
+local at = tonumber(state[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+local allowed = 0
+if tokens >= cost then
+  tokens = tokens - cost
+  allowed = 1
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('EXPIRE', KEYS[1], math.ceil((burst - tokens) / rate) + 1)
+return {allowed, tostring(tokens)}
+"""
+
+
+class RedisBuckets:
+    """Buckets shared by every instance. If Redis cannot be reached, requests are let
+    through (and that is logged): an outage of the limiter must not become one of the site."""
+
+    def __init__(self, url: str, prefix: str = "newsgate:ratelimit:") -> None:
+        self._redis = Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._take = self._redis.register_script(_TAKE)
+        self._prefix = prefix
+
+    async def take(self, identity: str, policy: Policy, cost: int = 1) -> Budget:
+        try:
+            allowed, tokens = await self._take(
+                keys=[self._prefix + identity], args=[policy.per_second, policy.burst, cost]
+            )
+        except RedisError as error:
+            logger.warning("rate limiting is off for this request: Redis failed: %s", error)
+            return Budget.after(True, policy.burst, cost, policy)
+        return Budget.after(bool(allowed), float(tokens), cost, policy)
+
+    async def aclose(self) -> None:
+        await self._redis.aclose()
