@@ -51,7 +51,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         engine = make_engine(settings)
         views = ViewRecorder(engine, settings.view_flush_ms / 1000)
-        buckets = RedisBuckets(settings.redis_url) if settings.redis_url else MemoryBuckets()
+        buckets = (
+            RedisBuckets(settings.redis_url, settings.redis_prefix)
+            if settings.redis_url
+            else MemoryBuckets()
+        )
         refresher = None
         try:
             await check_schema_current(engine)

@@ -8,6 +8,7 @@ instance of a deployment spends one budget per client.
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -71,24 +72,22 @@ class Buckets(Protocol):
 class MemoryBuckets:
     """Buckets of one process: enough for a single server."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._buckets: dict[str, tuple[float, float]] = {}  # identity: (tokens, at)
+        self._clock = clock
 
     async def take(self, identity: str, policy: Policy, cost: int = 1) -> Budget:
-        now = time.monotonic()
+        now = self._clock()
         tokens, at = self._buckets.get(identity, (policy.burst, now))
         tokens = min(policy.burst, tokens + (now - at) * policy.per_second)
         allowed = tokens >= cost
         if allowed:
             tokens -= cost
         if len(self._buckets) >= MAX_MEMORY_BUCKETS:
-            self._forget_full(now, policy)
+            # A bucket untouched for BURST_SECONDS is full again: as good as no bucket.
+            self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < BURST_SECONDS}
         self._buckets[identity] = (tokens, now)
         return Budget.after(allowed, tokens, cost, policy)
-
-    def _forget_full(self, now: float, policy: Policy) -> None:
-        refill = policy.burst / policy.per_second
-        self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < refill}
 
     async def aclose(self) -> None:
         pass
@@ -119,10 +118,10 @@ class RedisBuckets:
     """Buckets shared by every instance. If Redis cannot be reached, requests are let
     through (and that is logged): an outage of the limiter must not become one of the site."""
 
-    def __init__(self, url: str, prefix: str = "newsgate:ratelimit:") -> None:
+    def __init__(self, url: str, prefix: str) -> None:
         self._redis = Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self._take = self._redis.register_script(_TAKE)
-        self._prefix = prefix
+        self._prefix = prefix + "ratelimit:"
 
     async def take(self, identity: str, policy: Policy, cost: int = 1) -> Budget:
         try:

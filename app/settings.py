@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, validation_alias=AliasChoices("REDIS_URL", "NEWSGATE_REDIS_URL")
     )
+    redis_prefix: str = "newsgate:"  # of every key, so deployments can share a Redis
     host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("HOST", "NEWSGATE_HOST"))
     port: int = Field(default=8000, validation_alias=AliasChoices("PORT", "NEWSGATE_PORT"))
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 from alembic import command
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -32,6 +34,7 @@ from resolvers.schema import schema
 TEST_DATABASE_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 async def _admin(sql: str) -> None:
@@ -91,6 +94,27 @@ async def _wipe(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     async with engine.begin() as connection:
         for table in reversed(SQLModel.metadata.sorted_tables):
             await connection.execute(table.delete())
+
+
+@pytest.fixture
+async def redis_prefix() -> AsyncIterator[str]:
+    """A key prefix of this test's own on the Redis at TEST_REDIS_URL, its keys deleted
+    after. With CI=true an unreachable Redis fails the test; elsewhere it skips."""
+    prefix = f"newsgate-test-{uuid.uuid4().hex[:12]}:"
+    client = Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=1)
+    try:
+        await client.ping()
+    except RedisError as error:
+        await client.aclose()
+        reason = f"Redis at {TEST_REDIS_URL} is unreachable ({error})"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}; CI requires it", pytrace=False)
+        pytest.skip(f"{reason}; set TEST_REDIS_URL to run these tests")
+    yield prefix
+    keys = [key async for key in client.scan_iter(match=f"{prefix}*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
 
 
 @pytest.fixture

@@ -1,0 +1,106 @@
+"""Rate limits per caller, in process memory and shared through Redis."""
+
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from app import ratelimit
+from app.main import create_app
+from app.ratelimit import MemoryBuckets, Policy
+from app.settings import Settings
+from tests.conftest import TEST_REDIS_URL
+from tests.factories import make_api_key
+
+QUERY = {"query": "{ __typename }"}
+MakeClient = Callable[..., TestClient]
+
+
+@pytest.fixture
+def make_client(engine, database_url) -> Iterator[MakeClient]:
+    clients: list[TestClient] = []
+
+    def make(**settings: Any) -> TestClient:
+        client = TestClient(create_app(Settings(database_url=database_url, **settings)))
+        clients.append(client.__enter__())
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+def test_policy_refills_per_second_and_bursts_ten_seconds_worth():
+    assert (Policy(60).per_second, Policy(60).burst) == (1.0, 10)
+    assert Policy(1).burst == 1
+
+
+async def test_over_the_limit_is_429_with_retry_after_and_every_response_shows_the_budget(
+    make_client, session
+):
+    client = make_client(rate_limit_anonymous_per_minute=60)  # bursts of 10
+    responses = [client.post("/graphql", json=QUERY) for _ in range(11)]
+    assert [r.status_code for r in responses] == [200] * 10 + [429]
+    assert [int(r.headers["ratelimit-remaining"]) for r in responses[:10]] == list(range(9, -1, -1))
+    assert {r.headers["ratelimit-limit"] for r in responses} == {"10"}
+    refused = responses[-1]
+    assert refused.json()["errors"][0]["extensions"] == {"code": "RATE_LIMITED"}
+    assert refused.headers["retry-after"] == "1"
+    assert "retry-after" not in responses[0].headers
+    # A partner's key has a budget of its own.
+    key = await make_api_key(session)
+    keyed = client.post("/graphql", json=QUERY, headers={"Authorization": f"Bearer {key}"})
+    assert keyed.status_code == 200
+    assert keyed.headers["ratelimit-limit"] == str(Policy(1_200).burst)
+
+
+def test_guessing_keys_spends_the_addresses_budget(make_client):
+    client = make_client(rate_limit_anonymous_per_minute=30)  # bursts of 5
+    statuses = [
+        client.post("/graphql", json=QUERY, headers={"X-API-Key": f"ng_guess{n}"}).status_code
+        for n in range(6)
+    ]
+    assert statuses == [401] * 5 + [429]
+
+
+def test_a_batch_spends_one_request_per_operation(make_client):
+    client = make_client(rate_limit_anonymous_per_minute=30, max_batch=5)
+    assert client.post("/graphql", json=[QUERY] * 4).status_code == 200
+    response = client.post("/graphql", json=[QUERY] * 2)
+    assert response.status_code == 429
+
+
+async def test_memory_buckets_forget_full_ones_past_their_bound(monkeypatch):
+    monkeypatch.setattr(ratelimit, "MAX_MEMORY_BUCKETS", 3)
+    now = 0.0
+    buckets, policy = MemoryBuckets(clock=lambda: now), Policy(60)
+    for n in range(3):
+        await buckets.take(f"ip:{n}", policy)
+        now += 6
+    # ip:0 and ip:1 were last seen 18 and 12 seconds ago: full again, so forgotten.
+    budget = await buckets.take("ip:new", policy)
+    assert set(buckets._buckets) == {"ip:2", "ip:new"}
+    assert budget.remaining == policy.burst - 1
+
+
+def test_instances_sharing_redis_spend_one_budget(make_client, redis_prefix):
+    settings = {
+        "redis_url": TEST_REDIS_URL,
+        "redis_prefix": redis_prefix,
+        "rate_limit_anonymous_per_minute": 60,  # bursts of 10
+    }
+    instances = [make_client(**settings), make_client(**settings)]
+    statuses = [instances[n % 2].post("/graphql", json=QUERY).status_code for n in range(11)]
+    assert statuses == [200] * 10 + [429]
+    alone = make_client(rate_limit_anonymous_per_minute=60)  # memory: a budget of its own
+    assert alone.post("/graphql", json=QUERY).status_code == 200
+
+
+def test_an_unreachable_redis_lets_requests_through_and_says_so(make_client, caplog):
+    client = make_client(redis_url="redis://127.0.0.1:1/0")
+    with caplog.at_level(logging.WARNING, logger="newsgate.ratelimit"):
+        response = client.post("/graphql", json=QUERY)
+    assert response.status_code == 200
+    assert "rate limiting is off for this request" in caplog.text
