@@ -3,6 +3,7 @@
 from models.api_key import ApiKey
 from models.article import Article, ArticleStatus, ArticleTag, reading_time_minutes
 from models.author import Author
+from models.idempotency import IdempotencyKey
 from models.popularity import ArticlePopularity, PopularityClock, PopularityDirty
 from models.taxonomy import Category, Tag
 from models.views import ArticleViewBucket, ArticleViewVisitor, bucket_start
@@ -17,6 +18,7 @@ __all__ = [
     "ArticleViewVisitor",
     "Author",
     "Category",
+    "IdempotencyKey",
     "PopularityClock",
     "PopularityDirty",
     "Tag",

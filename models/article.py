@@ -52,6 +52,9 @@ class Article(SQLModel, table=True):
     view_count: int = Field(
         default=0, sa_column=Column(BigInteger, nullable=False, server_default="0")
     )
+    # Bumped by every edit: an edit names the version it started from, and is refused
+    # if another landed since (optimistic concurrency). View counts do not bump it.
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class ArticleTag(SQLModel, table=True):

@@ -12,6 +12,7 @@ from app.errors import UserError
 from app.search import CANDIDATES
 from resolvers import articles as article_fields
 from resolvers import authors as author_fields
+from resolvers import content as content_fields
 from resolvers import nodes as node_fields
 from resolvers import popularity as popularity_fields
 from resolvers import search as search_fields
@@ -20,6 +21,7 @@ from resolvers import views as view_fields
 from resolvers.types.article import Article
 from resolvers.types.author import Author, AuthorConnection
 from resolvers.types.category import Category
+from resolvers.types.content import DeleteArticlePayload
 from resolvers.types.node import Node
 from resolvers.types.pagination import ArticleConnection
 from resolvers.types.popular_article import PopularArticle, TrendingArticle
@@ -59,6 +61,13 @@ class Query:
 class Mutation:
     record_view: RecordViewPayload = strawberry.field(resolver=view_fields.record_view)
     record_views: RecordViewsPayload = strawberry.field(resolver=view_fields.record_views)
+    create_article: Article = strawberry.field(resolver=content_fields.create_article)
+    update_article: Article = strawberry.field(resolver=content_fields.update_article)
+    publish_article: Article = strawberry.field(resolver=content_fields.publish_article)
+    archive_article: Article = strawberry.field(resolver=content_fields.archive_article)
+    delete_article: DeleteArticlePayload = strawberry.field(resolver=content_fields.delete_article)
+    create_author: Author = strawberry.field(resolver=content_fields.create_author)
+    update_author: Author = strawberry.field(resolver=content_fields.update_author)
 
 
 class NewsgateSchema(strawberry.Schema):

@@ -26,12 +26,14 @@ async def make_author(sessionmaker: SessionMaker, **overrides: Any) -> models.Au
 
 async def make_category(sessionmaker: SessionMaker, **overrides: Any) -> models.Category:
     slug = overrides.pop("slug", None) or _unique("category")
-    return await _add(sessionmaker, models.Category(slug=slug, name=slug.title(), **overrides))
+    fields = {"slug": slug, "name": slug.title(), **overrides}
+    return await _add(sessionmaker, models.Category(**fields))
 
 
 async def make_tag(sessionmaker: SessionMaker, **overrides: Any) -> models.Tag:
     slug = overrides.pop("slug", None) or _unique("tag")
-    return await _add(sessionmaker, models.Tag(slug=slug, name=slug.title(), **overrides))
+    fields = {"slug": slug, "name": slug.title(), **overrides}
+    return await _add(sessionmaker, models.Tag(**fields))
 
 
 async def make_article(

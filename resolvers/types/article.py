@@ -15,6 +15,11 @@ from resolvers.types.node import Node, encode_id
 from resolvers.types.tag import Tag
 
 strawberry.enum(
+    models.ArticleStatus,
+    description="Only published articles are on the site; drafts and archived ones are "
+    "visible to callers with `content:write`.",
+)
+strawberry.enum(
     popularity.Window,
     description="A rolling window of view counts, exact to five minutes: "
     "the last hour, 24 hours, 7 days, 30 days, or ever.",
@@ -32,6 +37,10 @@ class Article(Node):
     updated_at: datetime
     reading_time_minutes: int
     view_count: int = strawberry.field(description="Views of all time.")
+    status: models.ArticleStatus
+    version: int = strawberry.field(
+        description="Increases with every edit; an edit names the version it was made to."
+    )
     pk: strawberry.Private[int]
     author_id: strawberry.Private[int]
     category_id: strawberry.Private[int]
@@ -50,6 +59,8 @@ class Article(Node):
             updated_at=row.updated_at,
             reading_time_minutes=row.reading_time_minutes,
             view_count=row.view_count,
+            status=models.ArticleStatus(row.status),
+            version=row.version,
             pk=row.id,
             author_id=row.author_id,
             category_id=row.category_id,

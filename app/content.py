@@ -1,0 +1,373 @@
+"""Writing content: articles and authors, as editors and partners create and edit them.
+
+Each function runs inside the caller's transaction and either does all it was asked or
+raises, leaving the transaction to roll back. Invalid input is refused as a whole, with
+every wrong field named (InvalidFields), so that a form can mark them all at once.
+Search vectors, tag counts and related-news signals follow by database triggers.
+"""
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.db import AnyOf, insert_for
+from app.errors import NotFound, UserError
+from app.idempotency import Conflict
+from models import Article, ArticleStatus, ArticleTag, Author, Category, Tag, reading_time_minutes
+
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")  # BCP 47, as `en`, `id`, `pt-BR`
+MAX_TITLE, MAX_SLUG, MAX_SUMMARY, MAX_BODY = 300, 200, 2_000, 200_000
+MAX_NAME, MAX_AUTHOR_SLUG, MAX_BIO = 200, 120, 5_000
+MAX_TAGS = 20
+
+
+class InvalidFields(UserError):
+    """BAD_USER_INPUT naming each wrong field: `fields` is [{field, message}, ...]."""
+
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        super().__init__(f"Invalid input: {summary}.", fields=errors)
+
+
+class _Checks:
+    """Collects what is wrong with an input, field by field."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.errors: list[dict[str, str]] = []
+
+    def fail(self, field: str, message: str) -> None:
+        self.errors.append({"field": f"{self.prefix}.{field}", "message": message})
+
+    def text(self, field: str, value: str | None, max_length: int, required: bool = False) -> None:
+        if value is None:
+            return
+        if "\x00" in value:
+            self.fail(field, "must not contain NUL characters")
+        elif required and not value.strip():
+            self.fail(field, "must not be empty")
+        elif len(value) > max_length:
+            self.fail(field, f"must be at most {max_length} characters")
+
+    def pattern(self, field: str, value: str | None, pattern: re.Pattern[str], what: str) -> None:
+        if value is not None and not pattern.fullmatch(value):
+            self.fail(field, f"must be {what}")
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise InvalidFields(self.errors)
+
+
+SLUG_WORDS = "lowercase letters and digits in words joined by hyphens, as `city-budget-2027`"
+
+
+@dataclass
+class ArticleFields:
+    """What a create sets or an update changes; None leaves a field as it is."""
+
+    title: str | None = None
+    slug: str | None = None
+    summary: str | None = None
+    body: str | None = None
+    language: str | None = None
+    author_id: int | None = None
+    category_slug: str | None = None
+    tag_slugs: list[str] | None = None
+
+    def given(self) -> dict[str, Any]:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: value for name, value in values.items() if value is not None}
+
+
+@dataclass
+class AuthorFields:
+    name: str | None = None
+    slug: str | None = None
+    bio: str | None = None
+    avatar_url: str | None = None
+
+
+def slugify(text: str, max_length: int) -> str:
+    """`text` as a slug: accents dropped, lowercase words of letters and digits."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    slug = "-".join(words)[:max_length].strip("-")
+    return slug or "untitled"
+
+
+async def create_article(
+    session: AsyncSession, given: ArticleFields, publish: bool, now: datetime, prefix: str
+) -> Article:
+    checks = _Checks(prefix)
+    for name in ("title", "language", "category_slug"):
+        if getattr(given, name) is None:
+            checks.fail(_camel(name), "is required")
+    await _check_article(session, checks, given, article_id=None)
+    assert given.title is not None
+    assert given.language is not None
+    assert given.author_id is not None
+    # Room for a `-2`, `-3`, ... should the slug be taken.
+    slug = given.slug or await _free_slug(session, Article, slugify(given.title, MAX_SLUG - 8))
+    body = given.body or ""
+    article = Article(
+        slug=slug,
+        title=given.title.strip(),
+        summary=given.summary or "",
+        body=body,
+        language=given.language,
+        status=ArticleStatus.PUBLISHED if publish else ArticleStatus.DRAFT,
+        published_at=now if publish else None,
+        updated_at=now,
+        reading_time_minutes=reading_time_minutes(body),
+        author_id=given.author_id,
+        category_id=await _category_id(session, given.category_slug or ""),
+    )
+    session.add(article)
+    with _slug_race():
+        await session.flush()
+    assert article.id is not None
+    await _set_tags(session, article.id, given.tag_slugs or [])
+    return article
+
+
+async def update_article(
+    session: AsyncSession,
+    article_id: int,
+    version: int,
+    given: ArticleFields,
+    now: datetime,
+    prefix: str,
+) -> Article:
+    checks = _Checks(prefix)
+    await _check_article(session, checks, given, article_id)
+    values: dict[str, Any] = {
+        k: v for k, v in given.given().items() if k not in ("category_slug", "tag_slugs")
+    }
+    if given.title is not None:
+        values["title"] = given.title.strip()
+    if given.body is not None:
+        values["reading_time_minutes"] = reading_time_minutes(given.body)
+    if given.category_slug is not None:
+        values["category_id"] = await _category_id(session, given.category_slug)
+    article = await _bump(session, article_id, version, now, **values)
+    if given.tag_slugs is not None:
+        await _set_tags(session, article_id, given.tag_slugs)
+    return article
+
+
+async def set_status(
+    session: AsyncSession, article_id: int, version: int, status: ArticleStatus, now: datetime
+) -> Article:
+    values: dict[str, Any] = {"status": status}
+    if status is ArticleStatus.PUBLISHED:  # first publication dates it; a re-publication keeps it
+        values["published_at"] = func.coalesce(col(Article.published_at), now)
+    return await _bump(session, article_id, version, now, **values)
+
+
+async def delete_article(session: AsyncSession, article_id: int, version: int) -> None:
+    connection = await session.connection()
+    result = await connection.execute(
+        delete(Article).where(col(Article.id) == article_id, col(Article.version) == version)
+    )
+    if result.rowcount == 0:
+        await _missing_or_stale(session, article_id, version)
+
+
+async def create_author(session: AsyncSession, given: AuthorFields, prefix: str) -> Author:
+    checks = _Checks(prefix)
+    if given.name is None:
+        checks.fail("name", "is required")
+    await _check_author(session, checks, given, author_id=None)
+    assert given.name is not None
+    base = slugify(given.name, MAX_AUTHOR_SLUG - 8)
+    slug = given.slug or await _free_slug(session, Author, base)
+    author = Author(
+        slug=slug, name=given.name.strip(), bio=given.bio or "", avatar_url=given.avatar_url
+    )
+    session.add(author)
+    with _slug_race():
+        await session.flush()
+    return author
+
+
+async def update_author(
+    session: AsyncSession, author_id: int, given: AuthorFields, prefix: str
+) -> Author:
+    author = await session.get(Author, author_id)
+    if author is None:
+        raise NotFound(f"No author has the ID {author_id}.", argument=f"{prefix}.id")
+    await _check_author(session, _Checks(prefix), given, author_id)
+    for name in ("name", "slug", "bio", "avatar_url"):
+        value = getattr(given, name)
+        if value is not None:
+            setattr(author, name, value.strip() if name == "name" else value)
+    with _slug_race():
+        await session.flush()
+    return author
+
+
+async def _check_article(
+    session: AsyncSession, checks: _Checks, given: ArticleFields, article_id: int | None
+) -> None:
+    checks.text("title", given.title, MAX_TITLE, required=True)
+    checks.text("slug", given.slug, MAX_SLUG)
+    checks.pattern("slug", given.slug, SLUG, SLUG_WORDS)
+    checks.text("summary", given.summary, MAX_SUMMARY)
+    checks.text("body", given.body, MAX_BODY)
+    checks.text("language", given.language, 35)
+    checks.pattern("language", given.language, LANGUAGE, "a language code, as `en` or `pt-BR`")
+    checks.text("categorySlug", given.category_slug, 120)
+    checks.pattern("categorySlug", given.category_slug, SLUG, SLUG_WORDS)
+    if given.tag_slugs is not None:
+        if len(given.tag_slugs) > MAX_TAGS:
+            checks.fail("tagSlugs", f"must hold at most {MAX_TAGS} tags")
+        for index, tag in enumerate(given.tag_slugs):
+            checks.text(f"tagSlugs[{index}]", tag, 120)
+            checks.pattern(f"tagSlugs[{index}]", tag, SLUG, SLUG_WORDS)
+    if given.author_id is None and article_id is None:
+        checks.fail("authorId", "is required")
+    checks.raise_if_any()  # the database is asked only about well-formed values
+    if given.author_id is not None and await session.get(Author, given.author_id) is None:
+        checks.fail("authorId", "no author has this ID")
+    if given.slug and await _slug_taken(session, Article, given.slug, article_id):
+        checks.fail("slug", "is taken by another article")
+    checks.raise_if_any()
+
+
+async def _check_author(
+    session: AsyncSession, checks: _Checks, given: AuthorFields, author_id: int | None
+) -> None:
+    checks.text("name", given.name, MAX_NAME, required=True)
+    checks.text("slug", given.slug, MAX_AUTHOR_SLUG)
+    checks.pattern("slug", given.slug, SLUG, SLUG_WORDS)
+    checks.text("bio", given.bio, MAX_BIO)
+    checks.text("avatarUrl", given.avatar_url, 500)
+    if given.avatar_url is not None and not given.avatar_url.startswith("https://"):
+        checks.fail("avatarUrl", "must be an https:// URL")
+    checks.raise_if_any()  # the database is asked only about well-formed values
+    if given.slug and await _slug_taken(session, Author, given.slug, author_id):
+        checks.fail("slug", "is taken by another author")
+    checks.raise_if_any()
+
+
+async def _bump(
+    session: AsyncSession, article_id: int, version: int, now: datetime, **values: Any
+) -> Article:
+    """Apply `values` if the article is still at `version`, as the next version."""
+    connection = await session.connection()
+    with _slug_race():
+        result = await connection.execute(
+            update(Article)
+            .where(col(Article.id) == article_id, col(Article.version) == version)
+            .values(**values, updated_at=now, version=col(Article.version) + 1)
+        )
+    if result.rowcount == 0:
+        await _missing_or_stale(session, article_id, version)
+    article = await session.get(Article, article_id, populate_existing=True)
+    assert article is not None
+    return article
+
+
+async def _missing_or_stale(session: AsyncSession, article_id: int, version: int) -> None:
+    current = (
+        await session.exec(select(Article.version).where(col(Article.id) == article_id))
+    ).first()
+    if current is None:
+        raise NotFound(f"No article has the ID {article_id}.", argument="id")
+    raise Conflict(
+        f"The article changed since version {version}: it is at version {current}. "
+        "Reload it, reapply your changes, and save again.",
+        currentVersion=current,
+    )
+
+
+@contextmanager
+def _slug_race() -> Iterator[None]:
+    """A slug taken by another writer between our check and our write: CONFLICT, to retry."""
+    try:
+        yield
+    except IntegrityError as error:
+        if "slug" in str(error.orig):
+            raise Conflict("The slug was taken meanwhile. Try again.") from None
+        raise
+
+
+async def _slug_taken(
+    session: AsyncSession, model: type[Article] | type[Author], slug: str, own_id: int | None
+) -> bool:
+    found = (await session.exec(select(model.id).where(model.slug == slug))).first()
+    return found is not None and found != own_id
+
+
+async def _free_slug(session: AsyncSession, model: type[Article] | type[Author], base: str) -> str:
+    """`base`, or `base-2`, `base-3`, ...: the first that no row has."""
+    taken = set(
+        (
+            await session.exec(
+                select(model.slug).where(
+                    or_(col(model.slug) == base, col(model.slug).like(f"{base}-%"))
+                )
+            )
+        ).all()
+    )
+    if base not in taken:
+        return base
+    return next(f"{base}-{n}" for n in range(2, len(taken) + 3) if f"{base}-{n}" not in taken)
+
+
+def _name_from_slug(slug: str) -> str:
+    return slug.replace("-", " ").title()
+
+
+async def _category_id(session: AsyncSession, slug: str) -> int:
+    """The category with `slug`, created when there is none."""
+    connection = await session.connection()
+    await connection.execute(
+        insert_for(connection)(Category)
+        .values(slug=slug, name=_name_from_slug(slug))
+        .on_conflict_do_nothing()
+    )
+    category_id = (await session.exec(select(Category.id).where(Category.slug == slug))).one()
+    assert category_id is not None
+    return category_id
+
+
+async def _set_tags(session: AsyncSession, article_id: int, slugs: list[str]) -> None:
+    """Make the article's tags exactly `slugs`, creating tags that do not exist yet."""
+    slugs = list(dict.fromkeys(slugs))
+    connection = await session.connection()
+    tag_ids: list[int] = []
+    if slugs:
+        await connection.execute(
+            insert_for(connection)(Tag)
+            .values([{"slug": s, "name": _name_from_slug(s)} for s in slugs])
+            .on_conflict_do_nothing()
+        )
+        found = await session.exec(select(Tag.id).where(AnyOf(Tag.slug, slugs)))
+        tag_ids = [tag_id for tag_id in found if tag_id is not None]
+    await connection.execute(
+        delete(ArticleTag).where(
+            col(ArticleTag.article_id) == article_id, ~AnyOf(ArticleTag.tag_id, tag_ids)
+        )
+    )
+    if tag_ids:
+        await connection.execute(
+            insert_for(connection)(ArticleTag)
+            .values([{"article_id": article_id, "tag_id": tag_id} for tag_id in tag_ids])
+            .on_conflict_do_nothing()
+        )
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(word.title() for word in rest)

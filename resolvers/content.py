@@ -1,0 +1,185 @@
+"""Mutations that write content; each needs the `content:write` scope and is one transaction."""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+import models
+from app import content, idempotency
+from app.auth import Scope
+from app.context import Info
+from app.errors import NotFound
+from resolvers.types.article import Article
+from resolvers.types.author import Author
+from resolvers.types.content import (
+    CreateArticleInput,
+    CreateAuthorInput,
+    DeleteArticlePayload,
+    UpdateArticleInput,
+    UpdateAuthorInput,
+)
+from resolvers.types.node import decode_id_of
+
+Row = TypeVar("Row", models.Article, models.Author)
+
+IdempotencyKeyArgument = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Retrying with the same key (or Idempotency-Key header) within 24 hours "
+        "returns what the first call created, and creates nothing more."
+    ),
+]
+
+
+async def create_article(
+    info: Info,
+    input: CreateArticleInput,
+    idempotency_key: IdempotencyKeyArgument = None,
+) -> Article:
+    """A new article, a draft unless `publish` is true."""
+    info.context.caller.require(Scope.CONTENT_WRITE)
+    given = content.ArticleFields(
+        title=input.title,
+        slug=input.slug,
+        summary=input.summary,
+        body=input.body,
+        language=input.language,
+        author_id=decode_id_of("Author", input.author_id, "input.authorId"),
+        category_slug=input.category_slug,
+        tag_slugs=input.tag_slugs,
+    )
+
+    async def create(session: AsyncSession) -> models.Article:
+        return await content.create_article(
+            session, given, input.publish, info.context.now, "input"
+        )
+
+    row = await _create_once(
+        info, idempotency_key, strawberry.asdict(input), create, models.Article
+    )
+    return _loaded(info, row)
+
+
+async def update_article(info: Info, input: UpdateArticleInput) -> Article:
+    """Change an article, if nobody has changed it since `version`."""
+    info.context.caller.require(Scope.CONTENT_WRITE)
+    article_id = decode_id_of("Article", input.id, "input.id")
+    author_id = (
+        decode_id_of("Author", input.author_id, "input.authorId")
+        if input.author_id is not None
+        else None
+    )
+    given = content.ArticleFields(
+        title=input.title,
+        slug=input.slug,
+        summary=input.summary,
+        body=input.body,
+        language=input.language,
+        author_id=author_id,
+        category_slug=input.category_slug,
+        tag_slugs=input.tag_slugs,
+    )
+    async with info.context.sessionmaker() as session, session.begin():
+        row = await content.update_article(
+            session, article_id, input.version, given, info.context.now, "input"
+        )
+    return _loaded(info, row)
+
+
+async def publish_article(info: Info, id: strawberry.ID, version: int) -> Article:
+    """Publish an article (a draft, or an archived one again) if it is still at `version`."""
+    return await _set_status(info, id, version, models.ArticleStatus.PUBLISHED)
+
+
+async def archive_article(info: Info, id: strawberry.ID, version: int) -> Article:
+    """Withdraw a published article from the site, keeping it, if it is still at `version`."""
+    return await _set_status(info, id, version, models.ArticleStatus.ARCHIVED)
+
+
+async def delete_article(info: Info, id: strawberry.ID, version: int) -> DeleteArticlePayload:
+    """Delete an article and its views for good, if it is still at `version`."""
+    info.context.caller.require(Scope.CONTENT_WRITE)
+    article_id = decode_id_of("Article", id, "id")
+    async with info.context.sessionmaker() as session, session.begin():
+        await content.delete_article(session, article_id, version)
+    info.context.loaders.article_by_id.prime(article_id, None, force=True)
+    return DeleteArticlePayload(deleted_id=id)
+
+
+async def create_author(
+    info: Info,
+    input: CreateAuthorInput,
+    idempotency_key: IdempotencyKeyArgument = None,
+) -> Author:
+    info.context.caller.require(Scope.CONTENT_WRITE)
+    given = content.AuthorFields(
+        name=input.name, slug=input.slug, bio=input.bio, avatar_url=input.avatar_url
+    )
+
+    async def create(session: AsyncSession) -> models.Author:
+        return await content.create_author(session, given, "input")
+
+    row = await _create_once(info, idempotency_key, strawberry.asdict(input), create, models.Author)
+    return Author.from_model(row)
+
+
+async def update_author(info: Info, input: UpdateAuthorInput) -> Author:
+    info.context.caller.require(Scope.CONTENT_WRITE)
+    author_id = decode_id_of("Author", input.id, "input.id")
+    given = content.AuthorFields(
+        name=input.name, slug=input.slug, bio=input.bio, avatar_url=input.avatar_url
+    )
+    async with info.context.sessionmaker() as session, session.begin():
+        row = await content.update_author(session, author_id, given, "input")
+    info.context.loaders.author_by_id.prime(author_id, row, force=True)
+    return Author.from_model(row)
+
+
+async def _set_status(
+    info: Info, id: strawberry.ID, version: int, status: models.ArticleStatus
+) -> Article:
+    info.context.caller.require(Scope.CONTENT_WRITE)
+    article_id = decode_id_of("Article", id, "id")
+    async with info.context.sessionmaker() as session, session.begin():
+        row = await content.set_status(session, article_id, version, status, info.context.now)
+    return _loaded(info, row)
+
+
+def _loaded(info: Info, row: models.Article) -> Article:
+    """The article as written, for the rest of the request to see."""
+    assert row.id is not None
+    info.context.loaders.article_by_id.prime(row.id, row, force=True)
+    return Article.from_model(row)
+
+
+async def _create_once(
+    info: Info,
+    key_argument: str | None,
+    arguments: dict[str, Any],
+    create: Callable[[AsyncSession], Awaitable[Row]],
+    model: type[Row],
+) -> Row:
+    """`create` in a transaction, unless a call with the same idempotency key already did:
+    then what that call created."""
+    key = idempotency.checked_key(key_argument, "idempotencyKey")
+    request = info.context.request
+    if key is None and request is not None:
+        key = idempotency.checked_key(request.headers.get(idempotency.HEADER), "Idempotency-Key")
+    caller = info.context.caller.identity
+    async with info.context.sessionmaker() as session, session.begin():
+        if key is None:
+            return await create(session)
+        # Per field of the document, so one header can cover a document of several creates.
+        key = f"{info.path.key}:{key}"
+        print_ = idempotency.fingerprint(info.field_name, arguments)
+        first = await idempotency.claim(await session.connection(), caller, key, print_)
+        if first is not None:
+            row = await session.get(model, first["id"])
+            if row is None:
+                raise NotFound("What this idempotency key created has since been deleted.")
+            return row
+        row = await create(session)
+        await idempotency.fulfil(await session.connection(), caller, key, {"id": row.id})
+        return row
