@@ -8,6 +8,7 @@ unique index; SQLite has one writer), then replays it.
 
 import hashlib
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -30,6 +31,15 @@ _swept_at = 0.0
 
 class Conflict(UserError):
     code = "CONFLICT"
+
+
+@dataclass(frozen=True)
+class Once:
+    """A call to do once: its caller, its key and its fingerprint."""
+
+    caller: str
+    key: str
+    fingerprint: str
 
 
 def fingerprint(operation: str, arguments: Any) -> str:

@@ -19,7 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import select as select_model
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app import idempotency
 from app.db import AnyOf, chunks, insert_for
+from app.idempotency import Once
 from app.rollup import mark_dirty
 from models import Article, ArticleStatus, ArticleViewBucket, ArticleViewVisitor, bucket_start
 from models.base import utcnow
@@ -68,8 +70,14 @@ class ViewRecorder:
         self._flusher: asyncio.Task[None] | None = None
         self._forgotten_at = 0.0
 
-    async def record(self, views: Sequence[View]) -> list[Recorded]:
-        """What became of each view, once all of them are committed."""
+    async def record(self, views: Sequence[View], once: Once | None = None) -> list[Recorded]:
+        """What became of each view, once all of them are committed.
+
+        With `once`, the views are written in a transaction of their own that also keeps the
+        idempotency key; a call that repeats a key gets the first call's outcomes, and
+        counts nothing."""
+        if once is not None:
+            return await self._write_once(list(views), once)
         if self._interval == 0:
             return await self._write(list(views))
         future: asyncio.Future[list[Recorded]] = asyncio.get_running_loop().create_future()
@@ -99,6 +107,16 @@ class ViewRecorder:
                 if not future.done():  # a caller that went away is cancelled
                     future.set_result(recorded[start : start + len(views)])
                 start += len(views)
+
+    async def _write_once(self, views: list[View], once: Once) -> list[Recorded]:
+        async with self._engine.begin() as connection:
+            first = await idempotency.claim(connection, once.caller, once.key, once.fingerprint)
+            if first is not None:
+                return [Recorded(Outcome(outcome)) for outcome in first["outcomes"]]
+            outcomes = await _count_views(connection, views)
+            result = {"outcomes": [outcome.value for outcome in outcomes]}
+            await idempotency.fulfil(connection, once.caller, once.key, result)
+        return [Recorded(outcome) for outcome in outcomes]
 
     async def _write(self, views: list[View]) -> list[Recorded]:
         async with self._engine.begin() as connection:

@@ -154,6 +154,16 @@ def _loaded(info: Info, row: models.Article) -> Article:
     return Article.from_model(row)
 
 
+def idempotency_key_for(info: Info, argument: str | None) -> str | None:
+    """The field's idempotency key: its `idempotencyKey` argument, else the request's header."""
+    key = idempotency.checked_key(argument, "idempotencyKey")
+    request = info.context.request
+    if key is None and request is not None:
+        key = idempotency.checked_key(request.headers.get(idempotency.HEADER), "Idempotency-Key")
+    # Per field of the document, so that one header can cover a document of several.
+    return f"{info.path.key}:{key}" if key is not None else None
+
+
 async def _create_once(
     info: Info,
     key_argument: str | None,
@@ -163,16 +173,11 @@ async def _create_once(
 ) -> Row:
     """`create` in a transaction, unless a call with the same idempotency key already did:
     then what that call created."""
-    key = idempotency.checked_key(key_argument, "idempotencyKey")
-    request = info.context.request
-    if key is None and request is not None:
-        key = idempotency.checked_key(request.headers.get(idempotency.HEADER), "Idempotency-Key")
+    key = idempotency_key_for(info, key_argument)
     caller = info.context.caller.identity
     async with info.context.sessionmaker() as session, session.begin():
         if key is None:
             return await create(session)
-        # Per field of the document, so one header can cover a document of several creates.
-        key = f"{info.path.key}:{key}"
         print_ = idempotency.fingerprint(info.field_name, arguments)
         first = await idempotency.claim(await session.connection(), caller, key, print_)
         if first is not None:

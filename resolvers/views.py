@@ -7,7 +7,9 @@ import strawberry
 from app.auth import Scope
 from app.context import Info
 from app.errors import BadUserInput, NotFound, check_text
+from app.idempotency import Once, fingerprint
 from app.recorder import MAX_VIEW_AGE, Outcome, View
+from resolvers.content import IdempotencyKeyArgument, idempotency_key_for
 from resolvers.types.article import Article
 from resolvers.types.node import decode_id_of
 from resolvers.types.pagination import as_utc
@@ -36,14 +38,20 @@ async def record_view(
     )
 
 
-async def record_views(info: Info, views: list[ViewInput]) -> RecordViewsPayload:
+async def record_views(
+    info: Info, views: list[ViewInput], idempotency_key: IdempotencyKeyArgument = None
+) -> RecordViewsPayload:
     """Count up to 1,000 views at once; each missing article is a NOT_FOUND at its index.
     Needs the `views:write` scope."""
     info.context.caller.require(Scope.VIEWS_WRITE)
     if len(views) > MAX_VIEWS_PER_CALL:
         raise BadUserInput("views", f"at most {MAX_VIEWS_PER_CALL} per call, got {len(views)}")
     parsed = [_parse(info.context.now, index, view) for index, view in enumerate(views)]
-    recorded = await info.context.views.record(parsed) if parsed else []
+    once = None
+    if key := idempotency_key_for(info, idempotency_key):
+        arguments = [strawberry.asdict(view) for view in views]
+        once = Once(info.context.caller.identity, key, fingerprint(info.field_name, arguments))
+    recorded = await info.context.views.record(parsed, once) if parsed else []
     info.context.loaders.views.clear_all()
     return RecordViewsPayload(
         outcomes=[view.outcome for view in recorded],

@@ -93,6 +93,21 @@ async def test_an_api_key_with_views_write_records_views_and_anonymous_cannot(ma
         assert (await s.exec(select(models.Article.view_count))).one() == 2
 
 
+async def test_idempotency_key_header_makes_a_retry_count_nothing(make_client, session):
+    client = make_client()
+    article = await make_article(session)
+    views = [{"articleId": encode_id("Article", article.id)}] * 3
+    headers = {
+        "Authorization": f"Bearer {await make_api_key(session, 'views:write')}",
+        "Idempotency-Key": "nightly-2026-11-26",
+    }
+    body = {"query": RECORD_MANY, "variables": {"v": views}}
+    responses = [client.post("/graphql", json=body, headers=headers) for _ in range(2)]
+    assert [r.json() for r in responses] == [{"data": {"recordViews": {"counted": 3}}}] * 2
+    async with session() as s:
+        assert (await s.exec(select(models.Article.view_count))).one() == 3
+
+
 @pytest.mark.parametrize(
     "authorization",
     ["Bearer ng_not-a-key", "Basic dXNlcjpwYXNz", "Bearer ", "Bearer", "ng_no-scheme"],

@@ -187,6 +187,26 @@ async def test_record_views_needs_the_views_write_scope(gql, session):
     }
 
 
+async def test_a_retried_record_views_with_a_key_counts_once(gql, session):
+    article = await make_article(session)
+    gid = encode_id("Article", article.id)
+    query = """mutation ($views: [ViewInput!]!, $key: String) {
+      recordViews(views: $views, idempotencyKey: $key) { counted results { counted } }
+    }"""
+    views = [{"articleId": gid, "visitorId": "a"}, {"articleId": gid, "visitorId": "a"}]
+    first = await gql(query, caller=PARTNER, views=views, key="batch-7")
+    again = await gql(query, caller=PARTNER, views=views, key="batch-7")
+    assert (
+        first.data
+        == again.data
+        == {"recordViews": {"counted": 1, "results": [{"counted": True}, {"counted": False}]}}
+    )
+    assert await _stored_views(session, article) == (1, 1)
+    other = await gql(query, caller=PARTNER, views=views[:1], key="batch-7")
+    assert other.errors[0].extensions == {"code": "CONFLICT", "argument": "idempotencyKey"}
+    assert await _stored_views(session, article) == (1, 1)
+
+
 async def test_record_views_refuses_bad_input_and_writes_nothing(gql, session):
     article = await make_article(session)
     gid = encode_id("Article", article.id)
