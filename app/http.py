@@ -67,7 +67,7 @@ class RequestError(Exception):
 
 @dataclass(frozen=True)
 class Params:
-    query: str
+    query: str | None  # None: a persisted query, by its hash
     variables: dict[str, Any]
     operation_name: str | None
     extensions: dict[str, Any]
@@ -196,7 +196,9 @@ class GraphQLEndpoint:
             raise RequestError(400, "BAD_REQUEST", "The body must be a JSON object.")
         query, variables = payload.get("query"), payload.get("variables") or {}
         operation_name, extensions = payload.get("operationName"), payload.get("extensions") or {}
-        if not isinstance(query, str) or not query:
+        if not (isinstance(query, str) and query) and not (
+            query is None and isinstance(extensions, dict) and "persistedQuery" in extensions
+        ):
             raise RequestError(400, "BAD_REQUEST", "`query` must be a non-empty string.")
         if not isinstance(variables, dict):
             raise RequestError(400, "BAD_REQUEST", "`variables` must be a JSON object.")
@@ -220,8 +222,9 @@ class GraphQLEndpoint:
         """The response body, and whether the operation ran."""
         graphql_schema = schema._schema
         try:
+            query = await request.state.persisted.query(params.query, params.extensions)
             document = limits.analyse(
-                graphql_schema, params.query, params.operation_name, self.limits.max_tokens
+                graphql_schema, query, params.operation_name, self.limits.max_tokens
             )
             operation = document.operation
             if (
@@ -249,7 +252,7 @@ class GraphQLEndpoint:
         try:
             async with asyncio.timeout(self.settings.request_timeout_seconds):
                 result = await schema.execute(
-                    params.query,
+                    query,
                     variable_values=params.variables,
                     context_value=context,
                     operation_name=params.operation_name,

@@ -7,8 +7,10 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
+from pathlib import Path
 from typing import TypedDict
 
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -20,6 +22,13 @@ from starlette.routing import Route
 from app.db import SessionMaker, make_engine, make_read_sessionmaker, make_sessionmaker
 from app.http import PREFLIGHT_HEADERS, GraphQLEndpoint
 from app.migrations import check_schema_current
+from app.persisted import (
+    DocumentStore,
+    MemoryDocuments,
+    PersistedQueries,
+    RedisDocuments,
+    load_manifest,
+)
 from app.ratelimit import Buckets, MemoryBuckets, RedisBuckets
 from app.recorder import ViewRecorder
 from app.rollup import refresh_forever
@@ -32,6 +41,7 @@ class State(TypedDict):
     read_sessionmaker: SessionMaker
     views: ViewRecorder
     buckets: Buckets
+    persisted: PersistedQueries
 
 
 async def health(request: Request) -> Response:
@@ -51,11 +61,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         engine = make_engine(settings)
         views = ViewRecorder(engine, settings.view_flush_ms / 1000)
-        buckets = (
-            RedisBuckets(settings.redis_url, settings.redis_prefix)
-            if settings.redis_url
-            else MemoryBuckets()
+        # Shared state goes to Redis when there is one, so that every instance agrees.
+        redis = None
+        if settings.redis_url:
+            redis = Redis.from_url(settings.redis_url, socket_timeout=0.5)
+        buckets: Buckets = RedisBuckets(redis, settings.redis_prefix) if redis else MemoryBuckets()
+        documents: DocumentStore = (
+            RedisDocuments(redis, settings.redis_prefix) if redis else MemoryDocuments()
         )
+        trusted = None
+        if settings.trusted_documents:
+            trusted = load_manifest(Path(settings.trusted_documents))
         refresher = None
         try:
             await check_schema_current(engine)
@@ -72,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "read_sessionmaker": make_read_sessionmaker(engine),
                 "views": views,
                 "buckets": buckets,
+                "persisted": PersistedQueries(documents, trusted),
             }
         finally:
             if refresher is not None:
@@ -79,7 +96,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 with suppress(asyncio.CancelledError):
                     await refresher
             await views.aclose()
-            await buckets.aclose()
+            if redis is not None:
+                await redis.aclose()
             await engine.dispose()
 
     logging.getLogger("alembic").setLevel(logging.WARNING)  # the start-up schema check is routine

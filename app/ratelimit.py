@@ -66,8 +66,6 @@ class Budget:
 class Buckets(Protocol):
     async def take(self, identity: str, policy: Policy, cost: int = 1) -> Budget: ...
 
-    async def aclose(self) -> None: ...
-
 
 class MemoryBuckets:
     """Buckets of one process: enough for a single server."""
@@ -88,9 +86,6 @@ class MemoryBuckets:
             self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < BURST_SECONDS}
         self._buckets[identity] = (tokens, now)
         return Budget.after(allowed, tokens, cost, policy)
-
-    async def aclose(self) -> None:
-        pass
 
 
 # Atomic in Redis: refill by the time elapsed (Redis's own clock, the same for every
@@ -118,9 +113,8 @@ class RedisBuckets:
     """Buckets shared by every instance. If Redis cannot be reached, requests are let
     through (and that is logged): an outage of the limiter must not become one of the site."""
 
-    def __init__(self, url: str, prefix: str) -> None:
-        self._redis = Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        self._take = self._redis.register_script(_TAKE)
+    def __init__(self, redis: Redis, prefix: str) -> None:
+        self._take = redis.register_script(_TAKE)
         self._prefix = prefix + "ratelimit:"
 
     async def take(self, identity: str, policy: Policy, cost: int = 1) -> Budget:
@@ -132,6 +126,3 @@ class RedisBuckets:
             logger.warning("rate limiting is off for this request: Redis failed: %s", error)
             return Budget.after(True, policy.burst, cost, policy)
         return Budget.after(bool(allowed), float(tokens), cost, policy)
-
-    async def aclose(self) -> None:
-        await self._redis.aclose()

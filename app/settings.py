@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     jwt_public_key: str | None = None
     jwt_issuer: str = "newsgate"
     jwt_audience: str = "newsgate"
+    # A manifest of the only operations that may run (scripts/trusted_documents.py).
+    trusted_documents: str | None = None
     # Browser origins allowed to call the API cross-site (CORS), comma-separated.
     cors_origins: Annotated[list[str], NoDecode] = []
 
