@@ -79,6 +79,8 @@ class GraphQLEndpoint:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.limits = limits.Limits.from_settings(settings)
+        self.anonymous_policy = Policy(settings.rate_limit_anonymous_per_minute)
+        self.client_policy = Policy(settings.rate_limit_client_per_minute)
         self.ide = get_graphql_ide_html(graphql_ide="graphiql")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -150,19 +152,15 @@ class GraphQLEndpoint:
         self, request: Request, caller: Caller, cost: int, headers: dict[str, str]
     ) -> None:
         """Take `cost` requests from the caller's budget; RATE_LIMITED (429) when it is spent."""
-        per_minute = (
-            self.settings.rate_limit_anonymous_per_minute
-            if caller.anonymous
-            else self.settings.rate_limit_client_per_minute
-        )
-        budget = await request.state.buckets.take(caller.identity, Policy(per_minute), cost)
+        policy = self.anonymous_policy if caller.anonymous else self.client_policy
+        budget = await request.state.buckets.take(caller.identity, policy, cost)
         headers.update(budget.headers())
         if not budget.allowed:
             raise RequestError(
                 429,
                 "RATE_LIMITED",
-                f"Too many requests: {per_minute} a minute are allowed, in bursts of up to "
-                f"{budget.limit}. Retry in {budget.headers()['Retry-After']} s.",
+                f"Too many requests: {policy.per_minute} a minute are allowed, in bursts of "
+                f"up to {policy.burst}. Retry in {headers['Retry-After']} s.",
             )
 
     async def _read(self, request: Request) -> Any:
@@ -309,7 +307,7 @@ def _wants_ide(request: Request) -> bool:
 def _could_come_from_another_site(request: Request) -> bool:
     """A request a browser sends cross-site without a preflight: a GET, or a POST with a
     form's content type, unless it carries a header only a preflight lets through."""
-    if any(request.headers.get(name) for name in PREFLIGHT_HEADERS):
+    if any(value and name.decode() in PREFLIGHT_HEADERS for name, value in request.headers.raw):
         return False
     if request.method == "GET":
         return True

@@ -17,10 +17,13 @@ from graphql import (
     GraphQLError,
     GraphQLSchema,
     InlineFragmentNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     Source,
     TokenKind,
+    ValueNode,
+    VariableNode,
     get_named_type,
     get_operation_ast,
     parse,
@@ -69,6 +72,7 @@ class Shape:
     aliases: int
     most_directives: int
     introspects: bool
+    cost: int | None  # None when it depends on the variables (a `first: $n`)
 
 
 @dataclass(frozen=True)
@@ -99,8 +103,9 @@ def analyse(
         raise LimitExceeded("The number of tokens", "NEWSGATE_MAX_TOKENS", tokens, max_tokens)
     node = parse(query)
     operation = get_operation_ast(node, operation_name)
-    shape = _Walk(schema, node, {}).shape(operation) if operation else None
-    return Document(node, operation, shape)
+    return Document(
+        node, operation, _Walk(schema, node, {}).shape(operation) if operation else None
+    )
 
 
 def check(
@@ -127,7 +132,9 @@ def check(
     ):
         if value > limit:
             raise LimitExceeded(message, setting, value, limit)
-    cost = _Walk(schema, document.node, variables).cost(operation)
+    cost = shape.cost
+    if cost is None:
+        cost = _Walk(schema, document.node, variables).cost(operation)
     if cost > limits.max_cost:
         raise LimitExceeded("The estimated cost", "NEWSGATE_MAX_COST", cost, limits.max_cost)
 
@@ -148,10 +155,18 @@ class _Walk:
         self.aliases = 0
         self.most_directives = 0
         self.introspects = False
+        self.reads_variables = False
 
     def shape(self, operation: OperationDefinitionNode) -> Shape:
         depth = self._depth(operation.selection_set, self._root_fields(operation), frozenset())
-        return Shape(depth, self.aliases, self.most_directives, self.introspects)
+        cost = self.cost(operation)
+        return Shape(
+            depth,
+            self.aliases,
+            self.most_directives,
+            self.introspects,
+            None if self.reads_variables else cost,
+        )
 
     def cost(self, operation: OperationDefinitionNode) -> int:
         """Each field costs the number of times it resolves: the product of the sizes of the
@@ -233,13 +248,19 @@ class _Walk:
         for name in ("first", "ids"):
             if name not in field.args:
                 continue
-            value = (
-                value_from_ast_untyped(given[name], self.variables)
-                if name in given
-                else field.args[name].default_value
-            )
+            if name in given:
+                self.reads_variables |= _has_variable(given[name])
+                value = value_from_ast_untyped(given[name], self.variables)
+            else:
+                value = field.args[name].default_value
             if isinstance(value, list):
                 return max(1, len(value))
             if isinstance(value, int) and not isinstance(value, bool):
                 return max(1, value)
         return 1
+
+
+def _has_variable(node: ValueNode) -> bool:
+    if isinstance(node, VariableNode):
+        return True
+    return isinstance(node, ListValueNode) and any(_has_variable(v) for v in node.values)

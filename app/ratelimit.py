@@ -9,7 +9,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from redis.asyncio import Redis
@@ -24,14 +24,12 @@ MAX_MEMORY_BUCKETS = 100_000  # past this, buckets idle long enough to be full a
 @dataclass(frozen=True)
 class Policy:
     per_minute: int
+    per_second: float = field(init=False)
+    burst: int = field(init=False)
 
-    @property
-    def per_second(self) -> float:
-        return self.per_minute / 60
-
-    @property
-    def burst(self) -> int:
-        return max(1, math.ceil(self.per_second * BURST_SECONDS))
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "per_second", self.per_minute / 60)
+        object.__setattr__(self, "burst", max(1, math.ceil(self.per_second * BURST_SECONDS)))
 
 
 @dataclass(frozen=True)
