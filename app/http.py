@@ -225,11 +225,14 @@ class GraphQLEndpoint:
                 graphql_schema, query, params.operation_name, self.limits.max_tokens
             )
             operation = document.operation
-            if (
-                request.method == "GET"
-                and operation
-                and operation.operation is not OperationType.QUERY
-            ):
+            if operation is None:
+                raise GraphQLError(
+                    f"The document has no operation named {params.operation_name!r}."
+                    if params.operation_name
+                    else "The document must hold one operation, or name one in `operationName`.",
+                    extensions={"code": "GRAPHQL_VALIDATION_FAILED"},
+                )
+            if request.method == "GET" and operation.operation is not OperationType.QUERY:
                 raise RequestError(
                     405, "METHOD_NOT_ALLOWED", "Send mutations with POST.", {"Allow": "POST"}
                 )

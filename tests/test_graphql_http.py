@@ -140,6 +140,45 @@ def test_malformed_requests_are_400(client, body, message):
     still_serves(client)
 
 
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            {"query": "query A { __typename } query B { __typename }"},
+            "The document must hold one operation, or name one in `operationName`.",
+        ),
+        (
+            {"query": "query A { __typename }", "operationName": "Nope"},
+            "The document has no operation named 'Nope'.",
+        ),
+        (
+            {"query": "fragment F on Query { __typename }"},
+            "The document must hold one operation, or name one in `operationName`.",
+        ),
+        (
+            {"query": "subscription { articles }"},
+            "The subscription operation is not supported by the schema.",
+        ),
+    ],
+)
+def test_documents_without_one_operation_to_run_are_validation_errors(client, body, message):
+    response = client.post("/graphql", json=body, headers={"accept": GRAPHQL_RESPONSE})
+    assert response.status_code == 400
+    error = error_of(response)
+    assert (error["message"], error["extensions"]) == (
+        message,
+        {"code": "GRAPHQL_VALIDATION_FAILED"},
+    )
+    still_serves(client)
+
+
+def test_get_runs_the_named_query_of_a_document_that_also_holds_a_mutation(client):
+    document = 'query A { __typename } mutation B { recordView(articleId: "x") { counted } }'
+    for name, status in (("A", 200), ("B", 405)):
+        params = {"query": document, "operationName": name}
+        assert client.get("/graphql", params=params, headers=PREFLIGHT).status_code == status
+
+
 def test_get_with_malformed_variables_is_400(client):
     params = {"query": ARTICLES, "variables": "{nope"}
     response = client.get("/graphql", params=params, headers=PREFLIGHT)
