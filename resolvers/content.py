@@ -40,16 +40,7 @@ async def create_article(
 ) -> Article:
     """A new article, a draft unless `publish` is true."""
     info.context.caller.require(Scope.CONTENT_WRITE)
-    given = content.ArticleFields(
-        title=input.title,
-        slug=input.slug,
-        summary=input.summary,
-        body=input.body,
-        language=input.language,
-        author_id=decode_id_of("Author", input.author_id, "input.authorId"),
-        category_slug=input.category_slug,
-        tag_slugs=input.tag_slugs,
-    )
+    given = _article_fields(input)
 
     async def create(session: AsyncSession) -> models.Article:
         return await content.create_article(
@@ -66,21 +57,7 @@ async def update_article(info: Info, input: UpdateArticleInput) -> Article:
     """Change an article, if nobody has changed it since `version`."""
     info.context.caller.require(Scope.CONTENT_WRITE)
     article_id = decode_id_of("Article", input.id, "input.id")
-    author_id = (
-        decode_id_of("Author", input.author_id, "input.authorId")
-        if input.author_id is not None
-        else None
-    )
-    given = content.ArticleFields(
-        title=input.title,
-        slug=input.slug,
-        summary=input.summary,
-        body=input.body,
-        language=input.language,
-        author_id=author_id,
-        category_slug=input.category_slug,
-        tag_slugs=input.tag_slugs,
-    )
+    given = _article_fields(input)
     async with info.context.sessionmaker() as session, session.begin():
         row = await content.update_article(
             session, article_id, input.version, given, info.context.now, "input"
@@ -145,6 +122,20 @@ async def _set_status(
     async with info.context.sessionmaker() as session, session.begin():
         row = await content.set_status(session, article_id, version, status, info.context.now)
     return _loaded(info, row)
+
+
+def _article_fields(input: CreateArticleInput | UpdateArticleInput) -> content.ArticleFields:
+    author = input.author_id
+    return content.ArticleFields(
+        title=input.title,
+        slug=input.slug,
+        summary=input.summary,
+        body=input.body,
+        language=input.language,
+        author_id=decode_id_of("Author", author, "input.authorId") if author is not None else None,
+        category_slug=input.category_slug,
+        tag_slugs=input.tag_slugs,
+    )
 
 
 def _loaded(info: Info, row: models.Article) -> Article:

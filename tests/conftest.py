@@ -19,11 +19,13 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import SQLModel
+from starlette.testclient import TestClient
 from strawberry.types import ExecutionResult
 
 from app.auth import Caller
 from app.context import ANONYMOUS, Context
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
+from app.main import create_app
 from app.migrations import alembic_config
 from app.recorder import ViewRecorder
 from app.rollup import refresh_popularity
@@ -148,6 +150,32 @@ def gql(engine: AsyncEngine, views: ViewRecorder) -> Gql:
         return await schema.execute(query, variable_values=variables, context_value=context)
 
     return run
+
+
+MakeClient = Callable[..., TestClient]
+
+
+@pytest.fixture
+def make_client(engine: AsyncEngine, database_url: str) -> Iterator[MakeClient]:
+    """Clients of apps with the given settings (the defaults otherwise), over the test's
+    database; each app's lifespan runs, and ends after the test."""
+    clients: list[TestClient] = []
+
+    def make(**settings: Any) -> TestClient:
+        client = TestClient(create_app(Settings(database_url=database_url, **settings)))
+        clients.append(client.__enter__())
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(make_client: MakeClient) -> TestClient:
+    """A client of the app with default settings."""
+    client: TestClient = make_client()
+    return client
 
 
 @pytest.fixture

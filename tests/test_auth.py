@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -19,8 +18,6 @@ from starlette.testclient import TestClient
 
 import models
 from app.auth import hash_key
-from app.main import create_app
-from app.settings import Settings
 from models.base import utcnow
 from resolvers.types.node import encode_id
 from tests.factories import make_api_key, make_article
@@ -28,22 +25,6 @@ from tests.factories import make_api_key, make_article
 SECRET = "a-test-secret-of-at-least-32-bytes!!"
 DRAFT = "query ($slug: String!) { article(slug: $slug) { title } }"
 RECORD_MANY = "mutation ($v: [ViewInput!]!) { recordViews(views: $v) { counted } }"
-
-MakeClient = Callable[..., TestClient]
-
-
-@pytest.fixture
-def make_client(engine, database_url) -> Iterator[MakeClient]:
-    clients: list[TestClient] = []
-
-    def make(**settings: Any) -> TestClient:
-        client = TestClient(create_app(Settings(database_url=database_url, **settings)))
-        clients.append(client.__enter__())
-        return client
-
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
 
 
 def token(key: Any = SECRET, algorithm: str = "HS256", **claims: Any) -> str:

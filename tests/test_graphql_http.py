@@ -3,7 +3,7 @@ must keep, each refused before it runs. After every hostile request the server s
 answers a normal query."""
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,7 +14,6 @@ from starlette.testclient import TestClient
 import models
 from app import recorder
 from app.limits import Limits, analyse, check
-from app.main import create_app
 from app.settings import Settings
 from resolvers.schema import schema
 from resolvers.types.node import encode_id
@@ -24,29 +23,6 @@ from tests.factories import make_api_key, make_article
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 ARTICLES = "{ articles(first: 1) { totalCount } }"
 PREFLIGHT = {"GraphQL-Require-Preflight": "1"}
-
-MakeClient = Callable[..., TestClient]
-
-
-@pytest.fixture
-def make_client(engine, database_url) -> Iterator[MakeClient]:
-    """A client of an app with the given settings (the defaults otherwise)."""
-    clients: list[TestClient] = []
-
-    def make(**settings: Any) -> TestClient:
-        client = TestClient(create_app(Settings(database_url=database_url, **settings)))
-        clients.append(client.__enter__())
-        return client
-
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
-
-
-@pytest.fixture
-def client(make_client) -> TestClient:
-    client: TestClient = make_client()
-    return client
 
 
 def still_serves(client: TestClient) -> None:

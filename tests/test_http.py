@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 
 import pytest
 from starlette.testclient import TestClient
@@ -17,12 +16,6 @@ from app.migrations import SchemaOutOfDate
 from app.settings import Settings
 from resolvers.types.node import encode_id
 from tests.factories import make_article
-
-
-@pytest.fixture
-def client(engine, database_url) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(database_url=database_url))) as client:
-        yield client
 
 
 async def test_post_query_returns_json(client, session):

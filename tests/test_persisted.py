@@ -3,7 +3,6 @@
 import hashlib
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,21 +17,6 @@ from tests.conftest import TEST_REDIS_URL
 QUERY = "{ articles(first: 1) { totalCount } }"
 DIGEST = hashlib.sha256(QUERY.encode()).hexdigest()
 PREFLIGHT = {"GraphQL-Require-Preflight": "1"}
-MakeClient = Callable[..., TestClient]
-
-
-@pytest.fixture
-def make_client(engine, database_url) -> Iterator[MakeClient]:
-    clients: list[TestClient] = []
-
-    def make(**settings: Any) -> TestClient:
-        client = TestClient(create_app(Settings(database_url=database_url, **settings)))
-        clients.append(client.__enter__())
-        return client
-
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
 
 
 def persisted(digest: str = DIGEST) -> dict[str, Any]:

@@ -1,35 +1,13 @@
 """Rate limits per caller, in process memory and shared through Redis."""
 
 import logging
-from collections.abc import Callable, Iterator
-from typing import Any
-
-import pytest
-from starlette.testclient import TestClient
 
 from app import ratelimit
-from app.main import create_app
 from app.ratelimit import MemoryBuckets, Policy
-from app.settings import Settings
 from tests.conftest import TEST_REDIS_URL
 from tests.factories import make_api_key
 
 QUERY = {"query": "{ __typename }"}
-MakeClient = Callable[..., TestClient]
-
-
-@pytest.fixture
-def make_client(engine, database_url) -> Iterator[MakeClient]:
-    clients: list[TestClient] = []
-
-    def make(**settings: Any) -> TestClient:
-        client = TestClient(create_app(Settings(database_url=database_url, **settings)))
-        clients.append(client.__enter__())
-        return client
-
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
 
 
 def test_policy_refills_per_second_and_bursts_ten_seconds_worth():
