@@ -117,9 +117,8 @@ class GraphQLEndpoint:
         try:
             caller = await authenticate(request, self.settings, request.state.read_sessionmaker)
         except Unauthenticated as error:
-            await self._spend(
-                request, anonymous(request), 1, headers
-            )  # guessing keys costs budget too
+            # Guessing keys spends the address's budget.
+            await self._spend(request, anonymous(request), 1, headers)
             raise RequestError(
                 401, error.code, str(error), {"WWW-Authenticate": "Bearer"}
             ) from None
@@ -135,9 +134,8 @@ class GraphQLEndpoint:
                     f"The batch holds {len(payload)} operations, over the limit of "
                     f"{self.settings.max_batch} (NEWSGATE_MAX_BATCH).",
                 )
-            await self._spend(
-                request, caller, len(payload) - 1, headers
-            )  # an operation costs one request
+            # Each operation costs a request.
+            await self._spend(request, caller, len(payload) - 1, headers)
             results = await asyncio.gather(
                 *(self._run(request, caller, self._params(item)) for item in payload)
             )
@@ -261,7 +259,8 @@ class GraphQLEndpoint:
         except TimeoutError:
             timeout = GraphQLError(
                 f"The request took over {self.settings.request_timeout_seconds:g} s and was "
-                "stopped; nothing it was writing was kept (NEWSGATE_REQUEST_TIMEOUT_SECONDS).",
+                "stopped; a transaction it had open was rolled back "
+                "(NEWSGATE_REQUEST_TIMEOUT_SECONDS).",
                 extensions={"code": "TIMEOUT"},
             )
             return self._body(CoreResult(None, [timeout])), True
