@@ -109,15 +109,25 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/healthz", health),
         Route("/graphql", GraphQLEndpoint(settings)),
     ]
-    cors = Middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_origins,
-        allow_methods=["GET", "POST"],
-        allow_headers=["content-type", "idempotency-key", *PREFLIGHT_HEADERS],
-        expose_headers=["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After"],
-        max_age=600,
-    )
-    return Starlette(routes=routes, middleware=[cors], lifespan=lifespan)
+    # Without allowed origins, browsers refuse cross-origin calls by themselves: no
+    # middleware to run on every request.
+    middleware = []
+    if settings.cors_origins:
+        cors = Middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["content-type", "idempotency-key", *PREFLIGHT_HEADERS],
+            expose_headers=[
+                "RateLimit-Limit",
+                "RateLimit-Remaining",
+                "RateLimit-Reset",
+                "Retry-After",
+            ],
+            max_age=600,
+        )
+        middleware.append(cors)
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
 
 
 def create_served_app() -> Starlette:

@@ -240,6 +240,11 @@ def test_cors_allows_only_the_configured_origins(make_client):
         "/graphql", json={"query": ARTICLES}, headers={"origin": "https://evil.example"}
     )
     assert "access-control-allow-origin" not in simple.headers
+    # With no origins configured, no cross-origin call is allowed.
+    closed = make_client()
+    refused = closed.options("/graphql", headers={"origin": "https://m.news.example", **preflight})
+    assert refused.status_code == 405
+    assert "access-control-allow-origin" not in refused.headers
 
 
 # --- size limits -------------------------------------------------------------------------
