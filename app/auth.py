@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from starlette.requests import Request
 
 from app.db import SessionMaker
-from app.errors import UserError
+from app.errors import Forbidden, Unauthenticated
 from app.settings import Settings
 from models import ApiKey
 from models.base import utcnow
@@ -40,14 +40,6 @@ ROLE_SCOPES = {
     "analyst": {Scope.CONTENT_READ, Scope.VIEWS_WRITE},
     "admin": {Scope.ADMIN},
 }
-
-
-class Unauthenticated(UserError):
-    code = "UNAUTHENTICATED"
-
-
-class Forbidden(UserError):
-    code = "FORBIDDEN"
 
 
 @dataclass(frozen=True)

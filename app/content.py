@@ -20,8 +20,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import AnyOf, insert_for
-from app.errors import NotFound, UserError
-from app.idempotency import Conflict
+from app.errors import Conflict, InvalidFields, NotFound
 from models import Article, ArticleStatus, ArticleTag, Author, Category, Tag, reading_time_minutes
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -29,14 +28,6 @@ LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")  # BCP 47, as `en`, `
 MAX_TITLE, MAX_SLUG, MAX_SUMMARY, MAX_BODY = 300, 200, 2_000, 200_000
 MAX_NAME, MAX_AUTHOR_SLUG, MAX_BIO = 200, 120, 5_000
 MAX_TAGS = 20
-
-
-class InvalidFields(UserError):
-    """BAD_USER_INPUT naming each wrong field: `fields` is [{field, message}, ...]."""
-
-    def __init__(self, errors: list[dict[str, str]]) -> None:
-        summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        super().__init__(f"Invalid input: {summary}.", fields=errors)
 
 
 class _Checks:

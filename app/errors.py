@@ -26,6 +26,28 @@ class NotFound(UserError):
     code = "NOT_FOUND"
 
 
+class InvalidFields(UserError):
+    """Input refused as a whole, naming each wrong field: `fields` is [{field, message}, ...]."""
+
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        super().__init__(f"Invalid input: {summary}.", fields=errors)
+
+
+class Conflict(UserError):
+    """A stale version, a slug taken meanwhile, or an idempotency key reused."""
+
+    code = "CONFLICT"
+
+
+class Unauthenticated(UserError):
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(UserError):
+    code = "FORBIDDEN"
+
+
 @overload
 def check_text(value: str, argument: str, max_length: int = 200) -> str: ...
 @overload

@@ -29,8 +29,9 @@ from strawberry.http.ides import get_graphql_ide_html
 from strawberry.types import ExecutionResult
 
 from app import limits
-from app.auth import Caller, Unauthenticated, anonymous, authenticate
+from app.auth import Caller, anonymous, authenticate
 from app.context import Context
+from app.errors import Unauthenticated
 from app.ratelimit import Policy
 from app.settings import Settings
 from resolvers.schema import schema

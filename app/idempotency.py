@@ -17,7 +17,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db import insert_for
-from app.errors import BadUserInput, UserError
+from app.errors import BadUserInput, Conflict
 from models import IdempotencyKey
 from models.base import utcnow
 
@@ -27,10 +27,6 @@ MAX_KEY_LENGTH = 200
 
 _keys = IdempotencyKey.__table__  # type: ignore[attr-defined]
 _swept_at = 0.0
-
-
-class Conflict(UserError):
-    code = "CONFLICT"
 
 
 @dataclass(frozen=True)
