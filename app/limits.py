@@ -85,24 +85,12 @@ class Document:
     shape: Shape | None
 
 
-# Documents are kept by their text; a longer one (padded with comments, which are not
-# tokens) is analysed anew each time, so the cache stays within 256 x 100 KB.
-CACHED_DOCUMENTS, CACHED_DOCUMENT_LENGTH = 256, 100_000
-
-
+@lru_cache(maxsize=1024)
 def analyse(
     schema: GraphQLSchema, query: str, operation_name: str | None, max_tokens: int
 ) -> Document:
     """Raises LimitExceeded beyond `max_tokens` tokens (counted before parsing, which costs
     more per token), or the syntax error."""
-    if len(query) > CACHED_DOCUMENT_LENGTH:
-        return _analyse(schema, query, operation_name, max_tokens)
-    return _cached_analyse(schema, query, operation_name, max_tokens)
-
-
-def _analyse(
-    schema: GraphQLSchema, query: str, operation_name: str | None, max_tokens: int
-) -> Document:
     lexer, tokens = Lexer(Source(query)), 0
     try:
         while lexer.advance().kind is not TokenKind.EOF:
@@ -118,9 +106,6 @@ def _analyse(
     return Document(
         node, operation, _Walk(schema, node, {}).shape(operation) if operation else None
     )
-
-
-_cached_analyse = lru_cache(maxsize=CACHED_DOCUMENTS)(_analyse)
 
 
 def check(

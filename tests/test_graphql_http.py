@@ -449,15 +449,3 @@ async def test_a_request_over_its_time_budget_is_stopped_and_its_writes_undone(
         assert (await s.exec(select(models.ArticleViewBucket))).all() == []
     monkeypatch.setattr(recorder, "_read_back", read_back)
     still_serves(client)
-
-
-def test_documents_padded_with_comments_are_not_kept(make_client):
-    """Comments are not tokens: a long document of them must not fill the cache."""
-    padded = "# " + "x" * 200_000 + "\n" + ARTICLES
-    first, again = (analyse(schema._schema, padded, None, 2_000) for _ in range(2))
-    assert first is not again
-    short = [analyse(schema._schema, ARTICLES, None, 2_000) for _ in range(2)]
-    assert short[0] is short[1]
-    client = make_client()
-    response = client.post("/graphql", json={"query": padded})
-    assert response.json() == {"data": {"articles": {"totalCount": 0}}}
