@@ -203,6 +203,15 @@ class GraphQLEndpoint:
             raise RequestError(400, "BAD_REQUEST", "`extensions` must be a JSON object.")
         if operation_name is not None and not isinstance(operation_name, str):
             raise RequestError(400, "BAD_REQUEST", "`operationName` must be a string.")
+        # Parsed documents are cached by their text: a long one (padded with comments,
+        # which are not tokens) would fill memory.
+        if query is not None and len(query) > self.settings.max_query_bytes:
+            raise RequestError(
+                413,
+                "LIMIT_EXCEEDED",
+                f"The query takes {len(query)} characters, over the limit of "
+                f"{self.settings.max_query_bytes} (NEWSGATE_MAX_QUERY_BYTES).",
+            )
         size = len(orjson.dumps(variables))
         if size > self.settings.max_variables_bytes:
             raise RequestError(

@@ -85,7 +85,7 @@ class Document:
     shape: Shape | None
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)  # documents of up to NEWSGATE_MAX_QUERY_BYTES
 def analyse(
     schema: GraphQLSchema, query: str, operation_name: str | None, max_tokens: int
 ) -> Document:

@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     # Limits on a request, each refused before it runs (README, "Security").
     max_body_bytes: int = Field(default=1_000_000, ge=1)
     max_variables_bytes: int = Field(default=512_000, ge=1)
+    max_query_bytes: int = Field(default=100_000, ge=1)
     max_tokens: int = Field(default=2_000, ge=1)
     max_depth: int = Field(default=10, ge=1)
     max_aliases: int = Field(default=30, ge=0)

@@ -449,3 +449,13 @@ async def test_a_request_over_its_time_budget_is_stopped_and_its_writes_undone(
         assert (await s.exec(select(models.ArticleViewBucket))).all() == []
     monkeypatch.setattr(recorder, "_read_back", read_back)
     still_serves(client)
+
+
+def test_a_query_padded_with_comments_is_413(make_client):
+    """Comments are not tokens: the query's length has a limit of its own."""
+    client = make_client(max_query_bytes=1_000)
+    padded = "# " + "x" * 1_000 + "\n" + ARTICLES
+    response = client.post("/graphql", json={"query": padded})
+    assert response.status_code == 413
+    assert "NEWSGATE_MAX_QUERY_BYTES" in error_of(response)["message"]
+    still_serves(client)
