@@ -64,13 +64,23 @@ async def claim(
     )
     if inserted.first() is not None:
         return None
+    return await first_result(connection, caller, key, print_)
+
+
+async def first_result(
+    connection: AsyncConnection, caller: str, key: str, print_: str
+) -> dict[str, Any] | None:
+    """What the first call with `key` did, None if there was none (yet); CONFLICT when
+    the key was used for different arguments."""
     first = (
         await connection.execute(
             select(_keys.c.fingerprint, _keys.c.result).where(
                 _keys.c.caller == caller, _keys.c.key == key
             )
         )
-    ).one()
+    ).first()
+    if first is None:
+        return None
     if first.fingerprint != print_:
         raise Conflict(
             "This Idempotency-Key was used for a different request.", argument="idempotencyKey"

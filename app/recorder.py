@@ -108,6 +108,14 @@ class ViewRecorder:
                     future.set_result(recorded[start : start + len(views)])
                 start += len(views)
 
+    async def replay(self, once: Once) -> list[Recorded] | None:
+        """The outcomes of an earlier call with `once`'s key, None if there was none."""
+        async with self._engine.connect() as connection:
+            first = await idempotency.first_result(
+                connection, once.caller, once.key, once.fingerprint
+            )
+        return [Recorded(Outcome(o)) for o in first["outcomes"]] if first is not None else None
+
     async def _write_once(self, views: list[View], once: Once) -> list[Recorded]:
         async with self._engine.begin() as connection:
             first = await idempotency.claim(connection, once.caller, once.key, once.fingerprint)

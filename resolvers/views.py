@@ -46,12 +46,18 @@ async def record_views(
     info.context.caller.require(Scope.VIEWS_WRITE)
     if len(views) > MAX_VIEWS_PER_CALL:
         raise BadUserInput("views", f"at most {MAX_VIEWS_PER_CALL} per call, got {len(views)}")
-    parsed = [_parse(info.context.now, index, view) for index, view in enumerate(views)]
-    once = None
+    once = replayed = None
     if key := idempotency_key_for(info, idempotency_key):
         arguments = [strawberry.asdict(view) for view in views]
         once = Once(info.context.caller.identity, key, fingerprint(info.field_name, arguments))
-    recorded = await info.context.views.record(parsed, once) if parsed else []
+        replayed = await info.context.views.replay(once)
+    # A replay is not checked for age again: its views were in time when first sent.
+    now = info.context.now
+    parsed = [_parse(now, i, view, check_age=replayed is None) for i, view in enumerate(views)]
+    if replayed is not None:
+        recorded = replayed
+    else:
+        recorded = await info.context.views.record(parsed, once) if parsed else []
     info.context.loaders.views.clear_all()
     return RecordViewsPayload(
         outcomes=[view.outcome for view in recorded],
@@ -59,10 +65,10 @@ async def record_views(
     )
 
 
-def _parse(now: datetime, index: int, view: ViewInput) -> View:
+def _parse(now: datetime, index: int, view: ViewInput, check_age: bool) -> View:
     where = f"views[{index}]"
     pk = decode_id_of("Article", view.article_id, f"{where}.articleId")
     viewed_at = as_utc(view.viewed_at, f"{where}.viewedAt") or now
-    if not now - MAX_VIEW_AGE <= viewed_at <= now + CLOCK_SKEW:
+    if check_age and not now - MAX_VIEW_AGE <= viewed_at <= now + CLOCK_SKEW:
         raise BadUserInput(f"{where}.viewedAt", "must be within the last 48 hours")
     return View(pk, viewed_at, check_text(view.visitor_id, f"{where}.visitorId", max_length=128))

@@ -10,6 +10,7 @@ from app.auth import Caller
 from app.context import ANONYMOUS
 from app.recorder import Outcome, Recorded, View, ViewRecorder
 from models.base import utcnow
+from resolvers import views as views_resolvers
 from resolvers.types.node import encode_id
 from tests.factories import make_article, pk
 
@@ -204,6 +205,27 @@ async def test_a_retried_record_views_with_a_key_counts_once(gql, session):
     assert await _stored_views(session, article) == (1, 1)
     other = await gql(query, caller=PARTNER, views=views[:1], key="batch-7")
     assert other.errors[0].extensions == {"code": "CONFLICT", "argument": "idempotencyKey"}
+    assert await _stored_views(session, article) == (1, 1)
+
+
+async def test_a_retry_replays_views_that_have_since_grown_too_old(gql, session, monkeypatch):
+    """A key is kept 24 hours, a view may be dated 48 hours back: a retry a day later must
+    replay the first answer, not refuse the views as too old."""
+    article = await make_article(session)
+    views = [
+        {
+            "articleId": encode_id("Article", article.id),
+            "viewedAt": (utcnow() - timedelta(hours=40)).isoformat(),
+        }
+    ]
+    query = "mutation ($views: [ViewInput!]!, $key: String) { recordViews(views: $views, idempotencyKey: $key) { counted } }"  # noqa: E501
+    first = await gql(query, caller=PARTNER, views=views, key="late")
+    assert first.data == {"recordViews": {"counted": 1}}
+    monkeypatch.setattr(views_resolvers, "MAX_VIEW_AGE", timedelta(hours=30))  # a day later
+    retry = await gql(query, caller=PARTNER, views=views, key="late")
+    assert retry.data == {"recordViews": {"counted": 1}}
+    fresh = await gql(query, caller=PARTNER, views=views, key="other")
+    assert fresh.errors[0].extensions["argument"] == "views[0].viewedAt"
     assert await _stored_views(session, article) == (1, 1)
 
 
