@@ -24,6 +24,7 @@ from app.errors import Conflict, InvalidFields, NotFound
 from models import Article, ArticleStatus, ArticleTag, Author, Category, Tag, reading_time_minutes
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+SLUG_WORDS = "lowercase letters and digits in words joined by hyphens, as `city-budget-2027`"
 LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")  # BCP 47, as `en`, `id`, `pt-BR`
 MAX_TITLE, MAX_SLUG, MAX_SUMMARY, MAX_BODY = 300, 200, 2_000, 200_000
 MAX_NAME, MAX_AUTHOR_SLUG, MAX_BIO = 200, 120, 5_000
@@ -57,9 +58,6 @@ class _Checks:
     def raise_if_any(self) -> None:
         if self.errors:
             raise InvalidFields(self.errors)
-
-
-SLUG_WORDS = "lowercase letters and digits in words joined by hyphens, as `city-budget-2027`"
 
 
 @dataclass
