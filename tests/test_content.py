@@ -40,16 +40,20 @@ async def _count(session, model: Any) -> int:
     return count
 
 
-async def _new_article(gql, session, **fields: Any) -> dict[str, Any]:
+async def _article_input(session, **fields: Any) -> dict[str, Any]:
+    """A valid CreateArticleInput by a new author, with `fields` changed."""
     author = await make_author(session)
-    input_ = {
+    return {
         "title": "City budget passes",
         "language": "en",
         "authorId": encode_id("Author", author.id),
         "categorySlug": "politics",
         **fields,
     }
-    result = await gql(CREATE, caller=EDITOR, input=input_)
+
+
+async def _new_article(gql, session, **fields: Any) -> dict[str, Any]:
+    result = await gql(CREATE, caller=EDITOR, input=await _article_input(session, **fields))
     assert result.errors is None, result.errors
     article: dict[str, Any] = result.data["createArticle"]
     return article
@@ -128,15 +132,8 @@ async def test_publish_dates_it_once_and_archive_withdraws_it(gql, session):
     ],
 )
 async def test_invalid_input_names_every_field_and_writes_nothing(gql, session, fields, errors):
-    author = await make_author(session)
-    input_ = {
-        "title": "A title",
-        "language": "en",
-        "authorId": encode_id("Author", author.id),
-        "categorySlug": "brand-new-category",
-        "tagSlugs": ["brand-new-tag"],
-        **fields,
-    }
+    new_taxonomy = {"categorySlug": "brand-new-category", "tagSlugs": ["brand-new-tag"]}
+    input_ = await _article_input(session, **{**new_taxonomy, **fields})
     error = _error(await gql(CREATE, caller=EDITOR, input=input_))
     assert error.extensions["code"] == "BAD_USER_INPUT"
     assert [(e["field"], e["message"]) for e in error.extensions["fields"]] == errors
@@ -266,19 +263,13 @@ async def test_content_mutations_need_content_write(gql, session, caller):
 
 
 async def test_a_failure_midway_leaves_nothing_behind(gql, session, monkeypatch):
-    author = await make_author(session)
-
     async def broken(*args: Any) -> None:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(content, "_set_tags", broken)
-    input_ = {
-        "title": "Doomed",
-        "language": "en",
-        "authorId": encode_id("Author", author.id),
-        "categorySlug": "new-category",
-        "tagSlugs": ["x"],
-    }
+    input_ = await _article_input(
+        session, title="Doomed", categorySlug="new-category", tagSlugs=["x"]
+    )
     error = _error(await gql(CREATE, caller=EDITOR, input=input_, key="k-1"))
     assert error.extensions["code"] == "INTERNAL_SERVER_ERROR"
     for model in (models.Article, models.Category, models.IdempotencyKey):
@@ -289,13 +280,7 @@ async def test_a_failure_midway_leaves_nothing_behind(gql, session, monkeypatch)
 
 
 async def test_a_retried_create_returns_the_first_article_and_creates_nothing(gql, session):
-    author = await make_author(session)
-    input_ = {
-        "title": "Once only",
-        "language": "en",
-        "authorId": encode_id("Author", author.id),
-        "categorySlug": "news",
-    }
+    input_ = await _article_input(session, title="Once only")
     first = await gql(CREATE, caller=EDITOR, input=input_, key="retry-1")
     again = await gql(CREATE, caller=EDITOR, input=input_, key="retry-1")
     assert again.data == first.data
@@ -309,13 +294,7 @@ async def test_a_retried_create_returns_the_first_article_and_creates_nothing(gq
 
 
 async def test_concurrent_retries_create_once(gql, session):
-    author = await make_author(session)
-    input_ = {
-        "title": "Raced",
-        "language": "en",
-        "authorId": encode_id("Author", author.id),
-        "categorySlug": "news",
-    }
+    input_ = await _article_input(session, title="Raced")
     results = await asyncio.gather(
         *(gql(CREATE, caller=EDITOR, input=input_, key="race") for _ in range(3))
     )
