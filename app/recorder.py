@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import Any
 
 from sqlalchemy import case, delete, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -114,13 +115,13 @@ class ViewRecorder:
             first = await idempotency.first_result(
                 connection, once.caller, once.key, once.fingerprint
             )
-        return [Recorded(Outcome(o)) for o in first["outcomes"]] if first is not None else None
+        return _replayed(first) if first is not None else None
 
     async def _write_once(self, views: list[View], once: Once) -> list[Recorded]:
         async with self._engine.begin() as connection:
             first = await idempotency.claim(connection, once.caller, once.key, once.fingerprint)
             if first is not None:
-                return [Recorded(Outcome(outcome)) for outcome in first["outcomes"]]
+                return _replayed(first)
             outcomes = await _count_views(connection, views)
             result = {"outcomes": [outcome.value for outcome in outcomes]}
             await idempotency.fulfil(connection, once.caller, once.key, result)
@@ -140,6 +141,11 @@ class ViewRecorder:
             Recorded(outcome, articles.get(view.article_id) if view.return_article else None)
             for view, outcome in zip(views, outcomes, strict=True)
         ]
+
+
+def _replayed(first: dict[str, Any]) -> list[Recorded]:
+    """The outcomes an idempotency key kept, as the first call reported them."""
+    return [Recorded(Outcome(outcome)) for outcome in first["outcomes"]]
 
 
 async def _forget_visitors(connection: AsyncConnection, before: int) -> None:
