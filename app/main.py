@@ -59,6 +59,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
+        # Read first: a bad manifest stops the start before anything is opened.
+        trusted = None
+        if settings.trusted_documents:
+            trusted = load_manifest(Path(settings.trusted_documents))
         engine = make_engine(settings)
         views = ViewRecorder(engine, settings.view_flush_ms / 1000)
         # Shared state goes to Redis when there is one, so that every instance agrees.
@@ -69,9 +73,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         documents: DocumentStore = (
             RedisDocuments(redis, settings.redis_prefix) if redis else MemoryDocuments()
         )
-        trusted = None
-        if settings.trusted_documents:
-            trusted = load_manifest(Path(settings.trusted_documents))
         refresher = None
         try:
             await check_schema_current(engine)
