@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from resolvers.types.node import encode_id  # noqa: E402
-from scripts.serving import post, server, throwaway_database  # noqa: E402
+from scripts.serving import Connection, balanced_connections, post, server, throwaway_database  # noqa: E402
 
 RECORD = """mutation ($id: ID!, $visitor: String) {
   recordView(articleId: $id, visitorId: $visitor) { counted article { viewCount } }
@@ -53,9 +53,9 @@ class Run:
         return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
 
 
-async def _client(port: int, ids: list[str], run: Run, stop_at: float) -> None:
+async def _client(connection: Connection, ids: list[str], run: Run, stop_at: float) -> None:
     rng = random.Random()
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    reader, writer = connection
     try:
         while time.monotonic() < stop_at:
             article_id = rng.choice(ids)
@@ -75,10 +75,13 @@ async def _client(port: int, ids: list[str], run: Run, stop_at: float) -> None:
         writer.close()
 
 
-async def _load(port: int, ids: list[str], clients: int, seconds: float, run: Run) -> None:
+async def _load(
+    port: int, workers: int, ids: list[str], clients: int, seconds: float, run: Run
+) -> None:
+    connections = await balanced_connections(port, clients, workers)
     started = time.monotonic()
     stop_at = started + seconds
-    tasks = [asyncio.create_task(_client(port, ids, run, stop_at)) for _ in range(clients)]
+    tasks = [asyncio.create_task(_client(c, ids, run, stop_at)) for c in connections]
     with tqdm(total=int(seconds), desc=run.mode, unit="s") as progress:
         while not all(task.done() for task in tasks):
             await asyncio.sleep(1)
@@ -136,7 +139,7 @@ async def _bench(args: argparse.Namespace, dsn: str) -> None:
             "NEWSGATE_VIEW_FLUSH_MS": str(flush_ms),
         }
         with server(dsn, args.port, **settings):
-            await _load(args.port, list(global_ids), args.clients, args.seconds, run)
+            await _load(args.port, args.workers, list(global_ids), args.clients, args.seconds, run)
         added = await _stored_counts(dsn) - before
         expected = Counter({global_ids[gid]: n for gid, n in run.counted.items()})
         exact = exact and added == expected
