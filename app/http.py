@@ -20,13 +20,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from graphql import ExecutionResult as CoreResult
-from graphql import GraphQLError, OperationType
+from graphql import ExecutionResult, GraphQLError, OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.http.ides import get_graphql_ide_html
-from strawberry.types import ExecutionResult
 
 from app import limits
 from app.auth import Caller, anonymous, authenticate
@@ -34,7 +32,7 @@ from app.context import Context
 from app.errors import Unauthenticated
 from app.ratelimit import Policy
 from app.settings import Settings
-from resolvers.schema import schema
+from resolvers.schema import execute, schema
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -246,9 +244,7 @@ class GraphQLEndpoint:
                 )
             limits.check(graphql_schema, document, params.variables, self.limits)
         except GraphQLError as error:
-            if not error.extensions:
-                error.extensions = {"code": "GRAPHQL_PARSE_FAILED"}
-            return self._body(CoreResult(None, [error])), False
+            return self._body(ExecutionResult(None, [error])), False
         state = request.state
         context = Context(
             sessionmaker=state.sessionmaker,
@@ -260,12 +256,7 @@ class GraphQLEndpoint:
         )
         try:
             async with asyncio.timeout(self.settings.request_timeout_seconds):
-                result = await schema.execute(
-                    query,
-                    variable_values=params.variables,
-                    context_value=context,
-                    operation_name=params.operation_name,
-                )
+                result = await execute(document, params.variables, context, params.operation_name)
         except TimeoutError:
             timeout = GraphQLError(
                 f"The request took over {self.settings.request_timeout_seconds:g} s and was "
@@ -273,14 +264,12 @@ class GraphQLEndpoint:
                 "(NEWSGATE_REQUEST_TIMEOUT_SECONDS).",
                 extensions={"code": "TIMEOUT"},
             )
-            return self._body(CoreResult(None, [timeout])), True
+            return self._body(ExecutionResult(None, [timeout])), True
         # Errors without a path stopped the request before it ran: its document or variables.
         ran = result.data is not None or any(e.path for e in result.errors or ())
         return self._body(result, include_data=ran), ran
 
-    def _body(
-        self, result: ExecutionResult | CoreResult, include_data: bool = False
-    ) -> dict[str, Any]:
+    def _body(self, result: ExecutionResult, include_data: bool = False) -> dict[str, Any]:
         body: dict[str, Any] = {"data": result.data} if include_data else {}
         if result.errors:
             body["errors"] = [self._error(error) for error in result.errors]

@@ -31,6 +31,8 @@ from graphql import (
 )
 from graphql.language.lexer import Lexer
 from graphql.type.definition import GraphQLFieldMap
+from graphql.validation import specified_rules
+from strawberry.schema.schema import validate_document
 
 from app.settings import Settings
 
@@ -78,18 +80,21 @@ class Shape:
 @dataclass(frozen=True)
 class Document:
     """A parsed document, the operation a request names in it (None when there is no
-    such operation: validation says so), and that operation's shape."""
+    such operation), that operation's shape, and what validation found wrong."""
 
     node: DocumentNode
     operation: OperationDefinitionNode | None
     shape: Shape | None
+    errors: tuple[GraphQLError, ...]  # shared by every request that sends the document
 
 
 @lru_cache(maxsize=256)  # documents of up to NEWSGATE_MAX_QUERY_BYTES
 def analyse(
     schema: GraphQLSchema, query: str, operation_name: str | None, max_tokens: int
 ) -> Document:
-    """Raises LimitExceeded beyond `max_tokens` tokens (counted before parsing, which costs
+    """Parse, validate and measure a document, once for all the requests that send it.
+
+    Raises LimitExceeded beyond `max_tokens` tokens (counted before parsing, which costs
     more per token), or the syntax error."""
     lexer, tokens = Lexer(Source(query)), 0
     try:
@@ -101,10 +106,17 @@ def analyse(
         pass  # a syntax error: parse() reports it, with its location
     if tokens > max_tokens:
         raise LimitExceeded("The number of tokens", "NEWSGATE_MAX_TOKENS", tokens, max_tokens)
-    node = parse(query)
+    try:
+        node = parse(query)
+    except GraphQLError as error:
+        error.extensions = {"code": "GRAPHQL_PARSE_FAILED"}
+        raise
+    errors = tuple(validate_document(schema, node, tuple(specified_rules)))
+    for invalid in errors:
+        invalid.extensions = {"code": "GRAPHQL_VALIDATION_FAILED"}
     operation = get_operation_ast(node, operation_name)
     return Document(
-        node, operation, _Walk(schema, node, {}).shape(operation) if operation else None
+        node, operation, _Walk(schema, node, {}).shape(operation) if operation else None, errors
     )
 
 

@@ -32,7 +32,7 @@ from app.migrations import alembic_config
 from app.recorder import ViewRecorder
 from app.settings import Settings, async_database_url, get_settings
 from models import Article, ArticleStatus
-from resolvers.schema import schema
+from resolvers.schema import run
 from scripts import related_v1, seed
 from scripts.serving import throwaway_database
 
@@ -71,7 +71,7 @@ async def _evaluate(database_url: str, args: argparse.Namespace) -> None:
                 sessionmaker=make_sessionmaker(engine), read_sessionmaker=sessionmaker, views=views
             )
             variables = {"slug": article.slug, "first": args.first}
-            result = await schema.execute(PAGE, variable_values=variables, context_value=context)
+            result = await run(PAGE, context, variables)
             assert result.data is not None, result.errors
             return [related["slug"] for related in result.data["article"]["related"]]
 

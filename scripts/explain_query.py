@@ -25,7 +25,7 @@ from app.context import Context
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from app.recorder import ViewRecorder
 from app.settings import Settings, async_database_url, get_settings
-from resolvers.schema import schema
+from resolvers.schema import run
 
 
 async def explain(database_url: str, document: str, variables: dict[str, Any]) -> None:
@@ -44,7 +44,7 @@ async def explain(database_url: str, document: str, variables: dict[str, Any]) -
             read_sessionmaker=make_read_sessionmaker(engine),
             views=ViewRecorder(engine, 0),
         )
-        result = await schema.execute(document, variable_values=variables, context_value=context)
+        result = await run(document, context, variables)
         if result.errors:
             raise SystemExit(f"the document failed: {result.errors}")
         event.remove(engine.sync_engine, "before_cursor_execute", record)

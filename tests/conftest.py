@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from alembic import command
+from graphql import ExecutionResult
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import event, text
@@ -20,7 +21,6 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import SQLModel
 from starlette.testclient import TestClient
-from strawberry.types import ExecutionResult
 
 from app.auth import Caller
 from app.context import ANONYMOUS, Context
@@ -31,7 +31,7 @@ from app.recorder import ViewRecorder
 from app.rollup import refresh_popularity
 from app.settings import Settings, get_settings
 from models.base import utcnow
-from resolvers.schema import schema
+from resolvers.schema import run
 
 TEST_DATABASE_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -140,16 +140,18 @@ def gql(engine: AsyncEngine, views: ViewRecorder) -> Gql:
     """Run a GraphQL document as one request would: a fresh context and fresh loaders, for
     an anonymous caller unless `caller` is given."""
 
-    async def run(query: str, *, caller: Caller = ANONYMOUS, **variables: Any) -> ExecutionResult:
+    async def run_as(
+        query: str, *, caller: Caller = ANONYMOUS, **variables: Any
+    ) -> ExecutionResult:
         context = Context(
             sessionmaker=make_sessionmaker(engine),
             read_sessionmaker=make_read_sessionmaker(engine),
             views=views,
             caller=caller,
         )
-        return await schema.execute(query, variable_values=variables, context_value=context)
+        return await run(query, context, variables)
 
-    return run
+    return run_as
 
 
 MakeClient = Callable[..., TestClient]
