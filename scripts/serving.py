@@ -3,6 +3,7 @@ benchmarks and end-to-end tests."""
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -18,6 +19,7 @@ import httpx2 as httpx
 import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
+CONTENT_LENGTH = re.compile(rb"\r\ncontent-length: *(\d+)", re.IGNORECASE)
 
 
 @contextmanager
@@ -111,12 +113,10 @@ async def _request(
         b"%s HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
         b"Content-Length: %d\r\n\r\n%s" % (line, len(body), body)
     )
-    length = 0
-    while (line := await reader.readline()) not in (b"\r\n", b""):
-        name, _, value = line.partition(b":")
-        if name.lower() == b"content-length":
-            length = int(value)
-    response: dict[str, Any] = orjson.loads(await reader.readexactly(length))
+    length = CONTENT_LENGTH.search(await reader.readuntil(b"\r\n\r\n"))
+    if length is None:
+        raise ValueError("a response without Content-Length")
+    response: dict[str, Any] = orjson.loads(await reader.readexactly(int(length.group(1))))
     return response
 
 
