@@ -1,8 +1,8 @@
 """Engine and session factories for SQLite (embedded default) and PostgreSQL (production)."""
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 from sqlalchemy import (
@@ -34,7 +34,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.settings import Settings
 
 SessionMaker = async_sessionmaker[AsyncSession]
-T = TypeVar("T")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -85,12 +84,6 @@ def make_sessionmaker(engine: AsyncEngine) -> SessionMaker:
 def insert_for(connection: AsyncConnection) -> Any:
     """INSERT with ON CONFLICT for the connection's database."""
     return postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-
-
-def chunks(items: list[T], size: int = 5_000) -> Iterator[list[T]]:
-    """`items` in slices that keep a statement under PostgreSQL's 32,767 parameters."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def make_read_sessionmaker(engine: AsyncEngine) -> SessionMaker:

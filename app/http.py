@@ -91,8 +91,7 @@ class GraphQLEndpoint:
             response = await self._respond(request, media_type, headers)
         except RequestError as error:
             body = {"errors": [{"message": str(error), "extensions": {"code": error.code}}]}
-            response = _json(body, error.status, media_type, error.headers)
-        response.headers.update(headers)
+            response = _json(body, error.status, media_type, {**error.headers, **headers})
         await response(scope, receive, send)
 
     async def _respond(
@@ -138,12 +137,12 @@ class GraphQLEndpoint:
             results = await asyncio.gather(
                 *(self._run(request, caller, self._params(item)) for item in payload)
             )
-            return _json([body for body, _ in results], 200, media_type)
+            return _json([body for body, _ in results], 200, media_type, headers)
         body, ran = await self._run(request, caller, self._params(payload))
         status = 200 if ran or media_type == JSON else 400
         if body.get("data") is None and "errors" in body:
             status = STATUS_OF_CODE.get(body["errors"][0].get("extensions", {}).get("code"), status)
-        return _json(body, status, media_type)
+        return _json(body, status, media_type, headers)
 
     async def _spend(
         self, request: Request, caller: Caller, cost: int, headers: dict[str, str]

@@ -106,6 +106,11 @@ class Loaders:
     def views(self) -> DataLoader[ViewsKey, int]:
         return self._batched(load_views, now=self._now)
 
+    def forget_views(self) -> None:
+        """After this request counted views: what it loaded of their windows is stale."""
+        if "views" in self.__dict__:  # made, so maybe used
+            self.views.clear_all()
+
     @cached_property
     def related(self) -> DataLoader[RelatedKey, list[Article]]:
         # Each article in a batch adds three parameters to the ranking statement: a cap

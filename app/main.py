@@ -106,9 +106,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     routes = [
+        Route("/graphql", GraphQLEndpoint(settings)),  # first: routes are tried in order
         Route("/", home),
         Route("/healthz", health),
-        Route("/graphql", GraphQLEndpoint(settings)),
     ]
     # Without allowed origins, browsers refuse cross-origin calls by themselves: no
     # middleware to run on every request.

@@ -21,7 +21,7 @@ from sqlmodel import select as select_model
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import idempotency
-from app.db import AnyOf, chunks, insert_for
+from app.db import AnyOf, insert_for
 from app.idempotency import Once
 from app.rollup import mark_dirty
 from models import Article, ArticleStatus, ArticleViewBucket, ArticleViewVisitor, bucket_start
@@ -251,39 +251,37 @@ async def _mark_repeats(
             outcomes[index] = Outcome.REPEAT
         else:
             run.append(index)
+    insert = insert_for(connection)(_visitors)
+    later = insert.excluded.counted_at > _visitors.c.counted_at
+    apart = func.abs(insert.excluded.counted_at - _visitors.c.counted_at)
+    upsert = insert.on_conflict_do_update(
+        index_elements=["article_id", "visitor_id"],
+        set_={
+            "counted_at": case((later, insert.excluded.counted_at), else_=_visitors.c.counted_at)
+        },
+        where=apart >= int(REPEAT_WINDOW.total_seconds()),
+    ).returning(_visitors.c.article_id, _visitors.c.visitor_id)
     for round_ in range(max((len(run) for run in runs.values()), default=0)):
         # In key order, so that concurrent transactions lock rows in the same order.
         indexes = sorted(
             (run[round_] for run in runs.values() if len(run) > round_),
             key=lambda i: (views[i].article_id, views[i].visitor_id),
         )
-        for chunk in chunks(indexes):
-            rows = [
-                {
-                    "article_id": views[i].article_id,
-                    "visitor_id": views[i].visitor_id,
-                    "counted_at": _seconds(views[i].viewed_at),
-                }
-                for i in chunk
-            ]
-            insert = insert_for(connection)(_visitors).values(rows)
-            later = insert.excluded.counted_at > _visitors.c.counted_at
-            apart = func.abs(insert.excluded.counted_at - _visitors.c.counted_at)
-            fresh = await connection.execute(
-                insert.on_conflict_do_update(
-                    index_elements=["article_id", "visitor_id"],
-                    set_={
-                        "counted_at": case(
-                            (later, insert.excluded.counted_at), else_=_visitors.c.counted_at
-                        )
-                    },
-                    where=apart >= int(REPEAT_WINDOW.total_seconds()),
-                ).returning(_visitors.c.article_id, _visitors.c.visitor_id)
-            )
-            counted = {(row.article_id, row.visitor_id) for row in fresh}
-            for i in chunk:
-                if (views[i].article_id, views[i].visitor_id) not in counted:
-                    outcomes[i] = Outcome.REPEAT
+        # A list of parameters: SQLAlchemy writes them into multi-row statements within
+        # the driver's parameter limit, without building a clause per value.
+        rows = [
+            {
+                "article_id": views[i].article_id,
+                "visitor_id": views[i].visitor_id,
+                "counted_at": _seconds(views[i].viewed_at),
+            }
+            for i in indexes
+        ]
+        fresh = await connection.execute(upsert, rows)
+        counted = {(row.article_id, row.visitor_id) for row in fresh}
+        for i in indexes:
+            if (views[i].article_id, views[i].visitor_id) not in counted:
+                outcomes[i] = Outcome.REPEAT
 
 
 def _seconds(moment: datetime) -> int:

@@ -32,7 +32,7 @@ async def record_view(
         raise NotFound(f"No published article has the ID {article_id!r}.", argument="articleId")
     # Later fields of this request must see the view, like the payload's article does.
     info.context.loaders.article_by_id.prime(pk, recorded.article, force=True)
-    info.context.loaders.views.clear_all()
+    info.context.loaders.forget_views()
     return RecordViewPayload(
         article=Article.from_model(recorded.article), counted=recorded.outcome is Outcome.COUNTED
     )
@@ -58,7 +58,7 @@ async def record_views(
         recorded = replayed
     else:
         recorded = await info.context.views.record(parsed, once) if parsed else []
-    info.context.loaders.views.clear_all()
+    info.context.loaders.forget_views()
     return RecordViewsPayload(
         outcomes=[view.outcome for view in recorded],
         article_ids=[view.article_id for view in parsed],
