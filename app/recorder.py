@@ -1,9 +1,9 @@
 """Counting views with group commit.
 
-Views from concurrent requests wait a few milliseconds, then go to the database together
-in one transaction; each caller is answered once that transaction has committed. Under
-load a transaction carries many views, so the database does one commit where it would
-otherwise do hundreds.
+Views from concurrent requests go to the database together in one transaction, once the
+first has waited a few milliseconds; each caller is answered once that transaction has
+committed. Under load a transaction carries the views that came while the previous one
+was written, so the database does one commit where it would otherwise do hundreds.
 """
 
 import asyncio
@@ -58,7 +58,8 @@ class Recorded:
 
 
 class ViewRecorder:
-    """Writes views in shared transactions, one per `interval` seconds at most.
+    """Writes views in shared transactions, one at a time: a batch goes once its first view
+    has waited `interval` seconds, at once if the previous write took longer than that.
 
     With `interval` 0 every call writes its own transaction (the naive way, kept
     for comparison in scripts/bench_views.py).
@@ -70,6 +71,7 @@ class ViewRecorder:
         self._pending: list[tuple[list[View], asyncio.Future[list[Recorded]]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._forgotten_at = 0.0
+        self._oldest = 0.0  # when the first view still pending came (event loop time)
 
     async def record(self, views: Sequence[View], once: Once | None = None) -> list[Recorded]:
         """What became of each view, once all of them are committed.
@@ -81,7 +83,10 @@ class ViewRecorder:
             return await self._write_once(list(views), once)
         if self._interval == 0:
             return await self._write(list(views))
-        future: asyncio.Future[list[Recorded]] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[Recorded]] = loop.create_future()
+        if not self._pending:
+            self._oldest = loop.time()
         self._pending.append((list(views), future))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_while_pending())
@@ -93,8 +98,11 @@ class ViewRecorder:
             await self._flusher
 
     async def _flush_while_pending(self) -> None:
+        loop = asyncio.get_running_loop()
         while self._pending:
-            await asyncio.sleep(self._interval)  # let concurrent callers join this transaction
+            # Let concurrent callers join, until the first has waited `interval`. Under load
+            # the views that came during the last write have waited that long: they go now.
+            await asyncio.sleep(self._oldest + self._interval - loop.time())
             batch, self._pending = self._pending, []
             try:
                 recorded = await self._write([view for views, _ in batch for view in views])

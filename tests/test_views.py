@@ -1,6 +1,7 @@
 """Counting views: group commit, repeat visitors, and partners' batches."""
 
 import asyncio
+import time
 from datetime import timedelta
 
 from sqlmodel import col, select
@@ -91,6 +92,32 @@ async def test_concurrent_views_share_one_transaction(engine, session, statement
     assert len(writes) <= 4, writes
     totals = [await _stored_views(session, article) for article in articles]
     assert totals == [(20, 20)] * 3
+
+
+async def test_views_that_came_during_a_write_go_as_soon_as_it_is_done(
+    engine, session, monkeypatch
+):
+    """Under load the next batch forms while the last one is written: its views have
+    waited long enough by then, and go without waiting another interval."""
+    article = await make_article(session)
+    recorder = ViewRecorder(engine, interval=0.2)
+    write, started, ended = recorder._write, [], []
+
+    async def timed_write(views: list[View]) -> list[Recorded]:
+        started.append(time.monotonic())
+        if len(started) == 1:
+            await asyncio.sleep(0.5)  # a write that takes longer than the interval
+        recorded = await write(views)
+        ended.append(time.monotonic())
+        return recorded
+
+    monkeypatch.setattr(recorder, "_write", timed_write)
+    first = asyncio.create_task(recorder.record([View(pk(article), utcnow())]))
+    await asyncio.sleep(0.3)  # the first batch is being written
+    second = await recorder.record([View(pk(article), utcnow())])
+    assert [await first, second] == [[Recorded(Outcome.COUNTED)]] * 2
+    assert started[1] - ended[0] < 0.1  # not another 0.2 s
+    assert await _stored_views(session, article) == (2, 2)
 
 
 async def test_concurrent_batches_of_two_workers_count_exactly(engine, session):
