@@ -170,8 +170,7 @@ class GraphQLEndpoint:
                 if name in fields:
                     fields[name] = _loads(fields[name], f"`{name}`")
             return fields
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type != JSON:
+        if _content_type(request) != JSON:
             raise RequestError(415, "UNSUPPORTED_MEDIA_TYPE", f"Send the request as {JSON}.")
         declared = request.headers.get("content-length", "0")
         if not declared.isdigit():
@@ -311,8 +310,12 @@ def _could_come_from_another_site(request: Request) -> bool:
         return False
     if request.method == "GET":
         return True
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    return content_type in SIMPLE_CONTENT_TYPES
+    return _content_type(request) in SIMPLE_CONTENT_TYPES
+
+
+def _content_type(request: Request) -> str:
+    """The body's media type, without parameters such as `charset`."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
 def _loads(data: str | bytes, what: str) -> Any:
@@ -330,9 +333,7 @@ def _too_large(what: str, limit: int) -> RequestError:
     )
 
 
-def _json(
-    body: Any, status: int, media_type: str, headers: dict[str, str] | None = None
-) -> Response:
+def _json(body: Any, status: int, media_type: str, headers: dict[str, str]) -> Response:
     return Response(
         orjson.dumps(body),
         status_code=status,
