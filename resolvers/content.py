@@ -91,9 +91,7 @@ async def create_author(
     idempotency_key: IdempotencyKeyArgument = None,
 ) -> Author:
     info.context.caller.require(Scope.CONTENT_WRITE)
-    given = content.AuthorFields(
-        name=input.name, slug=input.slug, bio=input.bio, avatar_url=input.avatar_url
-    )
+    given = _author_fields(input)
 
     async def create(session: AsyncSession) -> models.Author:
         return await content.create_author(session, given, "input")
@@ -105,9 +103,7 @@ async def create_author(
 async def update_author(info: Info, input: UpdateAuthorInput) -> Author:
     info.context.caller.require(Scope.CONTENT_WRITE)
     author_id = decode_id_of("Author", input.id, "input.id")
-    given = content.AuthorFields(
-        name=input.name, slug=input.slug, bio=input.bio, avatar_url=input.avatar_url
-    )
+    given = _author_fields(input)
     async with info.context.sessionmaker() as session, session.begin():
         row = await content.update_author(session, author_id, given, "input")
     info.context.loaders.author_by_id.prime(author_id, row, force=True)
@@ -135,6 +131,12 @@ def _article_fields(input: CreateArticleInput | UpdateArticleInput) -> content.A
         author_id=decode_id_of("Author", author, "input.authorId") if author is not None else None,
         category_slug=input.category_slug,
         tag_slugs=input.tag_slugs,
+    )
+
+
+def _author_fields(input: CreateAuthorInput | UpdateAuthorInput) -> content.AuthorFields:
+    return content.AuthorFields(
+        name=input.name, slug=input.slug, bio=input.bio, avatar_url=input.avatar_url
     )
 
 
