@@ -6,10 +6,10 @@ from datetime import datetime
 import strawberry
 from starlette.requests import Request
 
-from app.auth import Caller
+from app.callers import Caller
+from app.data.loaders import Loaders
 from app.db import SessionMaker
-from app.loaders import Loaders
-from app.recorder import ViewRecorder
+from app.popularity.recorder import ViewRecorder
 from app.settings import Settings, get_settings
 from models.base import utcnow
 

@@ -20,18 +20,18 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from app.db import SessionMaker, make_engine, make_read_sessionmaker, make_sessionmaker
-from app.http import PREFLIGHT_HEADERS, GraphQLEndpoint
-from app.migrations import check_schema_current
-from app.persisted import (
+from app.gateway.endpoint import PREFLIGHT_HEADERS, GraphQLEndpoint
+from app.gateway.persisted import (
     DocumentStore,
     MemoryDocuments,
     PersistedQueries,
     RedisDocuments,
     load_manifest,
 )
-from app.ratelimit import Buckets, MemoryBuckets, RedisBuckets
-from app.recorder import ViewRecorder
-from app.rollup import refresh_forever
+from app.gateway.ratelimit import Buckets, MemoryBuckets, RedisBuckets
+from app.migrations import check_schema_current
+from app.popularity.recorder import ViewRecorder
+from app.popularity.rollup import refresh_forever
 from app.settings import Settings, get_settings
 
 

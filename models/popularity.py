@@ -10,7 +10,8 @@ def _count() -> Column[int]:
 
 class ArticlePopularity(SQLModel, table=True):
     """Each article's views in every rolling window, and its trending score, kept up to date
-    from the view buckets by app/rollup.py so that ranking reads an index, not the buckets."""
+    from the view buckets by app/popularity/rollup.py so that ranking reads an index, not
+    the buckets."""
 
     __tablename__ = "article_popularity"
     __table_args__ = (

@@ -2,8 +2,8 @@
 
 import strawberry
 
-from app import listing
 from app.context import Info
+from app.data import listing
 from app.errors import BadUserInput, check_text
 from resolvers.types.article import Article
 from resolvers.types.node import decode_id_of

@@ -4,8 +4,8 @@ from sqlalchemy import tuple_
 from sqlmodel import col, select
 
 from app.context import Info
+from app.data.listing import check_first, is_bounded_int, pack_cursor, unpack_cursor
 from app.errors import BadUserInput, check_text
-from app.listing import check_first, is_bounded_int, pack_cursor, unpack_cursor
 from models import Author as AuthorRow
 from resolvers.types.author import Author, AuthorConnection, AuthorEdge
 from resolvers.types.pagination import PageInfo

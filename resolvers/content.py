@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 import models
 from app import content, idempotency
-from app.auth import Scope
+from app.callers import Scope
 from app.context import Info
 from app.errors import NotFound
 from resolvers.types.article import Article

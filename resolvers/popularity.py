@@ -2,11 +2,11 @@
 
 from datetime import timedelta
 
-from app import popularity
 from app.context import Info
+from app.data.listing import check_first
 from app.errors import check_text
-from app.listing import check_first
-from app.rollup import trending_score
+from app.popularity import windows
+from app.popularity.rollup import trending_score
 from models import Article as ArticleRow
 from resolvers.types.article import Article
 from resolvers.types.popular_article import PopularArticle, TrendingArticle
@@ -14,7 +14,7 @@ from resolvers.types.popular_article import PopularArticle, TrendingArticle
 
 async def popular_articles(
     info: Info,
-    window: popularity.Window = popularity.Window.DAY,
+    window: windows.Window = windows.Window.DAY,
     first: int = 10,
     category_slug: str | None = None,
     language: str | None = None,
@@ -48,12 +48,12 @@ async def trending_articles(
 
 async def _ranked(
     info: Info,
-    window: popularity.Window | None,
+    window: windows.Window | None,
     first: int,
     category_slug: str | None,
     language: str | None,
 ) -> list[tuple[ArticleRow, float]]:
-    return await popularity.ranked_articles(
+    return await windows.ranked_articles(
         info.context.read_sessionmaker,
         window,
         check_first(first),

@@ -1,8 +1,8 @@
 """The `search` root field."""
 
-from app import listing
 from app.context import Info
-from app.search import SearchOrder, search_articles
+from app.data import listing
+from app.data.search import SearchOrder, search_articles
 from resolvers.types.article import Article
 from resolvers.types.pagination import ArticleFilter, PageInfo
 from resolvers.types.search import SearchConnection, SearchEdge

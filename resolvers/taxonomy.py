@@ -7,7 +7,7 @@ from sqlalchemy import and_, func
 from sqlmodel import col, select
 
 from app.context import Info
-from app.listing import check_first
+from app.data.listing import check_first
 from models import Article, ArticleStatus, ArticleTag
 from models import Category as CategoryRow
 from models import Tag as TagRow

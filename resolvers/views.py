@@ -4,11 +4,11 @@ from datetime import datetime, timedelta
 
 import strawberry
 
-from app.auth import Scope
+from app.callers import Scope
 from app.context import Info
 from app.errors import BadUserInput, NotFound, check_text
 from app.idempotency import Once, fingerprint
-from app.recorder import MAX_VIEW_AGE, Outcome, View
+from app.popularity.recorder import MAX_VIEW_AGE, Outcome, View
 from resolvers.content import IdempotencyKeyArgument, idempotency_key_for
 from resolvers.types.article import Article
 from resolvers.types.node import decode_id_of

@@ -21,8 +21,8 @@ from sqlmodel import col, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.auth import create_key, expired, parse_scopes
 from app.db import make_engine, make_sessionmaker
+from app.gateway.auth import create_key, expired, parse_scopes
 from app.settings import get_settings
 from models import ApiKey
 from models.base import utcnow

@@ -28,11 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.context import Context
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
+from app.gateway.execution import run
 from app.migrations import alembic_config
-from app.recorder import ViewRecorder
+from app.popularity.recorder import ViewRecorder
 from app.settings import Settings, async_database_url, get_settings
 from models import Article, ArticleStatus
-from resolvers.schema import run
 from scripts import related_v1, seed
 from scripts.serving import throwaway_database
 

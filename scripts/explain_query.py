@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.context import Context
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
-from app.recorder import ViewRecorder
+from app.gateway.execution import run
+from app.popularity.recorder import ViewRecorder
 from app.settings import Settings, async_database_url, get_settings
-from resolvers.schema import run
 
 
 async def explain(database_url: str, document: str, variables: dict[str, Any]) -> None:

@@ -1,5 +1,5 @@
 """Related articles as the foundation first ranked them, kept as the baseline that
-scripts/eval_related.py compares the current ranking (app/related.py) against.
+scripts/eval_related.py compares the current ranking (app/data/related.py) against.
 
 First version: most shared tags, then same category, then newest.
 

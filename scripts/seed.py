@@ -35,7 +35,7 @@ from tqdm import tqdm
 
 import models
 from app.db import make_engine
-from app.rollup import refresh_popularity
+from app.popularity.rollup import refresh_popularity
 from app.settings import async_database_url, get_settings
 
 Row = tuple[Any, ...]
@@ -45,7 +45,7 @@ TABLES = (
     "author", "category", "tag", "article", "article_tag", "article_view_bucket",
     "article_view_visitor", "article_popularity", "popularity_dirty",
 )  # fmt: skip
-# Every article with views waits for its first popularity computation (app/rollup.py).
+# Every article with views waits for its first popularity computation (app/popularity/rollup.py).
 QUEUE_POPULARITY = (
     "INSERT INTO popularity_dirty (article_id) SELECT DISTINCT article_id FROM article_view_bucket"
 )

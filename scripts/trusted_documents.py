@@ -17,7 +17,7 @@ from graphql import GraphQLError, parse, validate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.persisted import sha256
+from app.gateway.persisted import sha256
 from resolvers.schema import schema
 
 

@@ -22,16 +22,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import SQLModel
 from starlette.testclient import TestClient
 
-from app.auth import Caller
+from app.callers import Caller
 from app.context import ANONYMOUS, Context
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
+from app.gateway.execution import run
 from app.main import create_app
 from app.migrations import alembic_config
-from app.recorder import ViewRecorder
-from app.rollup import refresh_popularity
+from app.popularity.recorder import ViewRecorder
+from app.popularity.rollup import refresh_popularity
 from app.settings import Settings, get_settings
 from models.base import utcnow
-from resolvers.schema import run
 
 TEST_DATABASE_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

@@ -7,8 +7,8 @@ from typing import Any, TypeVar
 from sqlmodel import col, select
 
 import models
-from app.auth import create_key, parse_scopes
 from app.db import SessionMaker
+from app.gateway.auth import create_key, parse_scopes
 from models.base import utcnow
 
 _counter = itertools.count(1)

@@ -17,7 +17,7 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 import models
-from app.auth import hash_key
+from app.gateway.auth import hash_key
 from models.base import utcnow
 from resolvers.types.node import encode_id
 from tests.factories import make_api_key, make_article

@@ -10,8 +10,8 @@ from sqlmodel import col, select
 
 import models
 from app import content
-from app.auth import Caller
-from app.recorder import View
+from app.callers import Caller
+from app.popularity.recorder import View
 from models.base import utcnow
 from resolvers.types.node import encode_id
 from tests.factories import make_article, make_author, make_category, make_tag

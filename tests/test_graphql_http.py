@@ -12,8 +12,8 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 import models
-from app import recorder
-from app.limits import Limits, analyse, check
+from app.gateway.limits import Limits, analyse, check
+from app.popularity import recorder
 from app.settings import Settings
 from resolvers.schema import schema
 from resolvers.types.node import encode_id

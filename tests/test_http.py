@@ -10,7 +10,7 @@ import time
 import pytest
 from starlette.testclient import TestClient
 
-from app import loaders
+from app.data import loaders
 from app.main import create_app
 from app.migrations import SchemaOutOfDate
 from app.settings import Settings

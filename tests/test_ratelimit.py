@@ -2,8 +2,8 @@
 
 import logging
 
-from app import ratelimit
-from app.ratelimit import MemoryBuckets, Policy
+from app.gateway import ratelimit
+from app.gateway.ratelimit import MemoryBuckets, Policy
 from tests.conftest import TEST_REDIS_URL
 from tests.factories import make_api_key
 

@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, delete, select, update
 
+from app.data.related import MAX_RELATED_BATCH, RelatedKey, load_related
 from app.db import make_read_sessionmaker
-from app.related import MAX_RELATED_BATCH, RelatedKey, load_related
 from models import Article, ArticleStatus, ArticleTag, Tag
 from tests.factories import make_article, make_category, make_tag, pk
 

@@ -1,11 +1,11 @@
-"""Most viewed and trending, as maintained by app/rollup.py."""
+"""Most viewed and trending, as maintained by app/popularity/rollup.py."""
 
 import asyncio
 import random
 from datetime import timedelta
 
-from app.recorder import View
-from app.rollup import refresh_popularity
+from app.popularity.recorder import View
+from app.popularity.rollup import refresh_popularity
 from models.base import utcnow
 from tests.factories import add_views, make_article, pk
 

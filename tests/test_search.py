@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import col, delete, update
 
+from app.data.search import fts5_query
 from app.errors import BadUserInput
-from app.search import fts5_query
 from models import Article, ArticleStatus
 from tests.factories import make_article, make_category, make_tag
 

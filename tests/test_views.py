@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 import models
-from app.auth import Caller
+from app.callers import Caller
 from app.context import ANONYMOUS
-from app.recorder import Outcome, Recorded, View, ViewRecorder
+from app.popularity.recorder import Outcome, Recorded, View, ViewRecorder
 from models.base import utcnow
 from resolvers import views as views_resolvers
 from resolvers.types.node import encode_id

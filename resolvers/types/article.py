@@ -4,11 +4,11 @@ from typing import Self
 import strawberry
 
 import models
-from app import popularity
-from app.auth import Caller, Scope
+from app.callers import Caller, Scope
 from app.context import Info
-from app.listing import check_first
-from app.related import RelatedKey, related_terms
+from app.data.listing import check_first
+from app.data.related import RelatedKey, related_terms
+from app.popularity import windows
 from resolvers.types.author import Author
 from resolvers.types.category import Category
 from resolvers.types.node import Node, encode_id
@@ -20,7 +20,7 @@ strawberry.enum(
     "visible to callers with `content:write`.",
 )
 strawberry.enum(
-    popularity.Window,
+    windows.Window,
     description="A rolling window of view counts, exact to five minutes: "
     "the last hour, 24 hours, 7 days, 30 days, or ever.",
 )
@@ -93,10 +93,10 @@ class Article(Node):
         return [Tag.from_model(row) for row in rows]
 
     @strawberry.field(description="Views in a rolling window.")
-    async def views(self, info: Info, window: popularity.Window) -> int:
-        if window is popularity.Window.ALL_TIME:
+    async def views(self, info: Info, window: windows.Window) -> int:
+        if window is windows.Window.ALL_TIME:
             return self.view_count
-        return await info.context.loaders.views.load(popularity.ViewsKey(self.pk, window))
+        return await info.context.loaders.views.load(windows.ViewsKey(self.pk, window))
 
     @strawberry.field(
         description="Other published articles readers of this one may want next: those "

@@ -6,7 +6,7 @@ from sqlmodel import select
 
 import models
 from app.context import Info
-from app.listing import Scope
+from app.data.listing import Scope
 from resolvers.types.node import Node, encode_id
 from resolvers.types.pagination import PageInfo, articles_field
 

@@ -3,7 +3,7 @@ from typing import Self
 import strawberry
 
 import models
-from app.listing import Scope
+from app.data.listing import Scope
 from resolvers.types.node import Node, encode_id
 from resolvers.types.pagination import articles_field
 

@@ -5,8 +5,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from app import listing
 from app.context import Info
+from app.data import listing
 from app.errors import BadUserInput, check_text
 
 if TYPE_CHECKING:

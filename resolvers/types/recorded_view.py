@@ -6,7 +6,7 @@ from typing import Any
 import strawberry
 
 from app.errors import NotFound
-from app.recorder import Outcome
+from app.popularity.recorder import Outcome
 from resolvers.types.article import Article
 from resolvers.types.node import encode_id
 

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from app.search import SearchOrder
+from app.data.search import SearchOrder
 from resolvers.types.pagination import PageInfo
 
 if TYPE_CHECKING:

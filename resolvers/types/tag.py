@@ -4,7 +4,7 @@ import strawberry
 
 import models
 from app.context import Info
-from app.listing import CountKey, Listing, Scope
+from app.data.listing import CountKey, Listing, Scope
 from resolvers.types.node import Node, encode_id
 from resolvers.types.pagination import articles_field
 

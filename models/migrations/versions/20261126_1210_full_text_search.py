@@ -21,7 +21,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 PG_UP = [
-    # The text configuration by language; app/search.py lists the same configurations.
+    # The text configuration by language; app/data/search.py lists the same configurations.
     """CREATE FUNCTION article_text_config(language TEXT) RETURNS regconfig
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         SELECT CASE split_part(lower(language), '-', 1)

@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app import idempotency
 from app.db import AnyOf, insert_for
 from app.idempotency import Once
-from app.rollup import mark_dirty
+from app.popularity.rollup import mark_dirty
 from models import Article, ArticleStatus, ArticleViewBucket, ArticleViewVisitor, bucket_start
 from models.base import utcnow
 
@@ -223,7 +223,7 @@ async def _count_views(connection: AsyncConnection, views: list[View]) -> list[O
             .values(view_count=_articles.c.view_count + n)
         )
     if totals:
-        await mark_dirty(connection, set(totals))  # for app/rollup.py to recompute
+        await mark_dirty(connection, set(totals))  # for rollup.py to recompute
     bucket_rows = [
         {"article_id": pk, "starts_at": starts_at, "views": n}
         for (pk, starts_at), n in sorted(buckets.items())

@@ -38,8 +38,8 @@ from sqlalchemy import (
 from sqlmodel import col
 from sqlmodel import select as model_select
 
+from app.data.search import FTS, FTS_TABLE, SEARCH_TABLE, text_config
 from app.db import AnyOf, SessionMaker, days_between, plus_days
-from app.search import FTS, FTS_TABLE, SEARCH_TABLE, text_config
 from models import Article, ArticleStatus, ArticleTag, Tag
 
 WINDOW_DAYS = 30.0  # how far apart a rare tag's articles may be

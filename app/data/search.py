@@ -37,10 +37,8 @@ from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app import listing
-from app.db import SessionMaker
-from app.errors import BadUserInput, check_text
-from app.listing import (
+from app.data import listing
+from app.data.listing import (
     ArticleFilter,
     ArticleOrder,
     Cursor,
@@ -50,6 +48,8 @@ from app.listing import (
     slug_id,
     unpack_cursor,
 )
+from app.db import SessionMaker
+from app.errors import BadUserInput, check_text
 from models import Article, Category
 
 CANDIDATES = 300

@@ -6,7 +6,7 @@ GET or POST (405), an answer the client cannot accept (406), a request a browser
 send from another site without a preflight (CSRF, 400), credentials that do not hold
 (401), a caller over its rate limit (429), a body over the size limit (413), a POST that
 is not JSON (415), malformed JSON or parameters (400), a mutation over GET (405), then a
-document over a limit (see app/limits.py).
+document over a limit (see app/gateway/limits.py).
 
 Responses are `application/graphql-response+json` when the client accepts it, with the
 specification's status codes: 400 when the request did not run (a document or variables
@@ -26,13 +26,15 @@ from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.http.ides import get_graphql_ide_html
 
-from app import limits
-from app.auth import Caller, anonymous, authenticate
+from app.callers import Caller
 from app.context import Context
 from app.errors import Unauthenticated
-from app.ratelimit import Policy
+from app.gateway import limits
+from app.gateway.auth import anonymous, authenticate
+from app.gateway.execution import execute
+from app.gateway.ratelimit import Policy
 from app.settings import Settings
-from resolvers.schema import execute, schema
+from resolvers.schema import schema
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"

@@ -6,17 +6,16 @@ HTTP 401), never treated as anonymous. What each caller may do is a set of scope
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 import jwt
 from sqlalchemy import or_, update
 from sqlmodel import col, select
 from starlette.requests import Request
 
+from app.callers import ROLE_SCOPES, Caller, Scope
 from app.db import SessionMaker
-from app.errors import Forbidden, Unauthenticated
+from app.errors import Unauthenticated
 from app.settings import Settings
 from models import ApiKey
 from models.base import utcnow
@@ -24,40 +23,6 @@ from models.base import utcnow
 KEY_PREFIX = "ng_"  # marks a Newsgate key, in logs and in secret scanners
 LAST_USED_PRECISION = timedelta(minutes=1)  # a key's last use is written at most this often
 JWT_LEEWAY = timedelta(seconds=30)  # clock skew allowed between the token's issuer and us
-
-
-class Scope(StrEnum):
-    CONTENT_READ = "content:read"
-    CONTENT_WRITE = "content:write"  # also: see drafts and archived articles
-    VIEWS_WRITE = "views:write"
-    ADMIN = "admin"  # everything
-
-
-# An editor token's roles (its `roles` claim) grant these scopes; unknown roles grant none.
-ROLE_SCOPES = {
-    "reader": {Scope.CONTENT_READ},
-    "editor": {Scope.CONTENT_READ, Scope.CONTENT_WRITE},
-    "analyst": {Scope.CONTENT_READ, Scope.VIEWS_WRITE},
-    "admin": {Scope.ADMIN},
-}
-
-
-@dataclass(frozen=True)
-class Caller:
-    # Whose budget a request spends: "key:<id>", "editor:<sub>" or "ip:<address>".
-    identity: str
-    scopes: frozenset[str] = frozenset()
-
-    @property
-    def anonymous(self) -> bool:
-        return self.identity.startswith("ip:")
-
-    def can(self, scope: Scope) -> bool:
-        return Scope.ADMIN in self.scopes or scope in self.scopes
-
-    def require(self, scope: Scope) -> None:
-        if not self.can(scope):
-            raise Forbidden(f"This needs the `{scope}` scope.", scope=str(scope))
 
 
 def anonymous(request: Request) -> Caller:

@@ -103,7 +103,7 @@ async def ranked_articles(
     """The `first` published articles most viewed in `window`, or trending (None), with
     their score, best first.
 
-    Windows and trending come from article_popularity, which app/rollup.py keeps up to
+    Windows and trending come from article_popularity, which app/popularity/rollup.py keeps up to
     date, so this walks an index instead of summing buckets.
     """
     score = ranking_column(window)

@@ -9,10 +9,10 @@ from typing import Any, TypeVar
 from sqlmodel import col, select
 from strawberry.dataloader import DataLoader
 
+from app.data.listing import CountKey, PageKey, load_article_counts, load_article_pages
+from app.data.related import MAX_RELATED_BATCH, RelatedKey, load_related
 from app.db import AnyOf, SessionMaker
-from app.listing import CountKey, PageKey, load_article_counts, load_article_pages
-from app.popularity import ViewsKey, load_views
-from app.related import MAX_RELATED_BATCH, RelatedKey, load_related
+from app.popularity.windows import ViewsKey, load_views
 from models import Article, ArticleTag, Author, Category, Tag
 
 Row = TypeVar("Row", Article, Author, Category, Tag)

@@ -18,7 +18,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.db import insert_for
-from app.popularity import SPANS, WINDOW_COLUMNS, Window, window_start
+from app.popularity.windows import SPANS, WINDOW_COLUMNS, Window, window_start
 from models import ArticlePopularity, ArticleViewBucket, PopularityClock, PopularityDirty
 from models.base import utcnow
 

@@ -1,0 +1,1 @@
+"""Popularity: counting views, rolling windows, most viewed and trending."""
