@@ -32,6 +32,7 @@ from app.popularity.recorder import ViewRecorder
 from app.popularity.rollup import refresh_popularity
 from app.settings import Settings, get_settings
 from models.base import utcnow
+from scripts.private_postgres import PrivatePostgres
 
 TEST_DATABASE_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -117,6 +118,25 @@ async def redis_prefix() -> AsyncIterator[str]:
     if keys:
         await client.delete(*keys)
     await client.aclose()
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PrivatePostgres]:
+    """A running PostgreSQL server of this test's own (initdb in a temporary folder, its own
+    port, pg_stat_statements loaded), for tests that stop it or count what it runs; never
+    the shared one. Without PostgreSQL's server programs it fails under CI, skips elsewhere."""
+    server = None
+    try:
+        server = PrivatePostgres()
+        server.start()
+    except (RuntimeError, OSError) as error:
+        if server is not None:
+            server.close()
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"cannot start a private PostgreSQL: {error}", pytrace=False)
+        pytest.skip(f"cannot start a private PostgreSQL: {error}")
+    yield server
+    server.close()
 
 
 @pytest.fixture
