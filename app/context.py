@@ -8,6 +8,7 @@ from starlette.requests import Request
 
 from app.callers import Caller
 from app.data.loaders import Loaders
+from app.data.sql import Reads
 from app.db import SessionMaker
 from app.popularity.recorder import ViewRecorder
 from app.settings import Settings, get_settings
@@ -18,11 +19,12 @@ ANONYMOUS = Caller("ip:unknown")
 
 @dataclass
 class Context:
-    # Writes open their own transaction from `sessionmaker`; reads go through `loaders`,
-    # whose batches use autocommit sessions. No session lives here: sibling fields
-    # resolve concurrently and an AsyncSession must not be shared between tasks.
+    # Writes open their own transaction from `sessionmaker`; reads go through `loaders`
+    # (or `reads` for a root field's one statement), each statement on a connection of
+    # its own. No session lives here: sibling fields resolve concurrently and an
+    # AsyncSession must not be shared between tasks.
     sessionmaker: SessionMaker
-    read_sessionmaker: SessionMaker
+    reads: Reads
     views: ViewRecorder
     caller: Caller = ANONYMOUS
     settings: Settings = field(default_factory=get_settings)
@@ -31,7 +33,7 @@ class Context:
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.read_sessionmaker, self.now)
+        self.loaders = Loaders(self.reads, self.now)
 
 
 Info = strawberry.Info[Context, None]

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     Integer,
+    String,
     Text,
     TypeDecorator,
     bindparam,
@@ -129,7 +130,9 @@ class AnyOf(ColumnElement[bool]):
         """`name` names the parameter, for a statement built once and run with new keys."""
         self.column = column
         values = list(keys)
-        item = "str" if values and isinstance(values[0], str) else "int"
+        column_type = getattr(column, "type", None)
+        text = isinstance(getattr(column_type, "impl_instance", column_type), String)
+        item = "str" if text or (values and isinstance(values[0], str)) else "int"
         self.keys = bindparam(name, values, type_=_Keys(item))
 
 

@@ -19,7 +19,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from app.db import SessionMaker, make_engine, make_read_sessionmaker, make_sessionmaker
+from app.data.sql import Reads, open_reads
+from app.db import SessionMaker, make_engine, make_sessionmaker
 from app.gateway.endpoint import PREFLIGHT_HEADERS, GraphQLEndpoint
 from app.gateway.persisted import (
     DocumentStore,
@@ -38,7 +39,7 @@ from app.settings import Settings, get_settings
 class State(TypedDict):
     engine: AsyncEngine
     sessionmaker: SessionMaker
-    read_sessionmaker: SessionMaker
+    reads: Reads
     views: ViewRecorder
     buckets: Buckets
     persisted: PersistedQueries
@@ -73,9 +74,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         documents: DocumentStore = (
             RedisDocuments(redis, settings.redis_prefix) if redis else MemoryDocuments()
         )
-        refresher = None
+        refresher = reads = None
         try:
             await check_schema_current(engine)
+            reads = await open_reads(settings, engine)
             refresher = asyncio.create_task(
                 refresh_forever(
                     engine,
@@ -86,7 +88,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield {
                 "engine": engine,
                 "sessionmaker": make_sessionmaker(engine),
-                "read_sessionmaker": make_read_sessionmaker(engine),
+                "reads": reads,
                 "views": views,
                 "buckets": buckets,
                 "persisted": PersistedQueries(documents, trusted),
@@ -97,6 +99,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 with suppress(asyncio.CancelledError):
                     await refresher
             await views.aclose()
+            if reads is not None:
+                await reads.close()
             if redis is not None:
                 await redis.aclose()
             await engine.dispose()

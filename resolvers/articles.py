@@ -5,7 +5,7 @@ import strawberry
 from app.context import Info
 from app.data import listing
 from app.errors import BadUserInput, check_text
-from resolvers.types.article import Article
+from resolvers.types.article import Article, visible
 from resolvers.types.node import decode_id_of
 from resolvers.types.pagination import articles_field
 
@@ -22,7 +22,7 @@ async def article(
         row = await loaders.article_by_id.load(decode_id_of("Article", id, "id"))
     else:
         row = await loaders.article_by_slug.load(check_text(slug, "slug") or "")
-    return Article.if_visible(row, info.context.caller)
+    return visible(row, info.context.caller)
 
 
 articles = articles_field(None, "Published articles, newest first unless `orderBy` says otherwise.")
@@ -39,4 +39,4 @@ async def latest_news(
     )
     key = listing.PageKey(listing.Listing(criteria), None, first, None)
     rows = await info.context.loaders.article_page.load(key)
-    return [Article.from_model(row) for row in rows[:first]]
+    return rows[:first]

@@ -1,38 +1,45 @@
 """Root fields for authors."""
 
-from sqlalchemy import tuple_
-from sqlmodel import col, select
+from functools import cache
+from typing import Any
+
+from sqlalchemy import bindparam, select, tuple_
 
 from app.context import Info
+from app.data.entities import AUTHORS, entity_columns
 from app.data.listing import check_first, is_bounded_int, pack_cursor, unpack_cursor
+from app.data.sql import Query
 from app.errors import BadUserInput, check_text
-from models import Author as AuthorRow
 from resolvers.types.author import Author, AuthorConnection, AuthorEdge
 from resolvers.types.pagination import PageInfo
 
 
 async def author(info: Info, slug: str) -> Author | None:
     """An author by slug; null when there is none."""
-    row = await info.context.loaders.author_by_slug.load(check_text(slug, "slug") or "")
-    return Author.from_model(row) if row else None
+    return await info.context.loaders.author_by_slug.load(check_text(slug, "slug") or "")
+
+
+@cache
+def _page(after: bool) -> Query:
+    stmt = select(*entity_columns(AUTHORS)).order_by(AUTHORS.c.name, AUTHORS.c.id)
+    if after:
+        after_position = tuple_(bindparam("after_name"), bindparam("after_id"))
+        stmt = stmt.where(tuple_(AUTHORS.c.name, AUTHORS.c.id) > after_position)
+    return Query(stmt.limit(bindparam("limit")))
 
 
 async def authors(info: Info, first: int = 20, after: str | None = None) -> AuthorConnection:
     """All authors by name."""
     check_first(first)
-    stmt = select(AuthorRow).order_by(col(AuthorRow.name), col(AuthorRow.id)).limit(first + 1)
+    position: dict[str, Any] = {}
     if after is not None:
         match unpack_cursor(after):
             case [str(name), pk] if is_bounded_int(pk, 2**31) and "\x00" not in name:
-                stmt = stmt.where(tuple_(col(AuthorRow.name), col(AuthorRow.id)) > (name, pk))
+                position = {"after_name": name, "after_id": pk}
             case _:
                 raise BadUserInput("after", "not a cursor returned by this API")
-    async with info.context.read_sessionmaker() as session:
-        rows = (await session.exec(stmt)).all()
-    edges = [
-        AuthorEdge(cursor=pack_cursor(row.name, row.id or 0), node=Author.from_model(row))
-        for row in rows[:first]
-    ]
+    rows = await info.context.reads.rows(_page(bool(position)), limit=first + 1, **position)
+    edges = [AuthorEdge(cursor=pack_cursor(row.name, row.pk), node=row) for row in rows[:first]]
     return AuthorConnection(
         edges=edges,
         page_info=PageInfo.of(

@@ -10,6 +10,7 @@ import models
 from app import content, idempotency
 from app.callers import Scope
 from app.context import Info
+from app.data.entities import as_row
 from app.errors import NotFound
 from resolvers.types.article import Article
 from resolvers.types.author import Author
@@ -97,7 +98,8 @@ async def create_author(
         return await content.create_author(session, given, "input")
 
     row = await _create_once(info, idempotency_key, strawberry.asdict(input), create, models.Author)
-    return Author.from_model(row)
+    author: Author = as_row(row)
+    return author
 
 
 async def update_author(info: Info, input: UpdateAuthorInput) -> Author:
@@ -106,8 +108,9 @@ async def update_author(info: Info, input: UpdateAuthorInput) -> Author:
     given = _author_fields(input)
     async with info.context.sessionmaker() as session, session.begin():
         row = await content.update_author(session, author_id, given, "input")
-    info.context.loaders.author_by_id.prime(author_id, row, force=True)
-    return Author.from_model(row)
+    author: Author = as_row(row)
+    info.context.loaders.author_by_id.prime(author_id, author, force=True)
+    return author
 
 
 async def _set_status(
@@ -142,9 +145,9 @@ def _author_fields(input: CreateAuthorInput | UpdateAuthorInput) -> content.Auth
 
 def _loaded(info: Info, row: models.Article) -> Article:
     """The article as written, for the rest of the request to see."""
-    assert row.id is not None
-    info.context.loaders.article_by_id.prime(row.id, row, force=True)
-    return Article.from_model(row)
+    article: Article = as_row(row)
+    info.context.loaders.article_by_id.prime(article.pk, article, force=True)
+    return article
 
 
 def idempotency_key_for(info: Info, argument: str | None) -> str | None:

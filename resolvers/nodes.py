@@ -6,11 +6,8 @@ import strawberry
 
 from app.context import Info
 from app.errors import BadUserInput
-from resolvers.types.article import Article
-from resolvers.types.author import Author
-from resolvers.types.category import Category
+from resolvers.types.article import visible
 from resolvers.types.node import Node, decode_id
-from resolvers.types.tag import Tag
 
 MAX_NODES = 100
 
@@ -32,14 +29,10 @@ async def _resolve(info: Info, global_id: str, argument: str) -> Node | None:
     type_name, pk = decode_id(global_id, argument)
     loaders = info.context.loaders
     if type_name == "Article":
-        return Article.if_visible(await loaders.article_by_id.load(pk), info.context.caller)
-    if type_name == "Author":
-        author = await loaders.author_by_id.load(pk)
-        return Author.from_model(author) if author else None
-    if type_name == "Category":
-        category = await loaders.category_by_id.load(pk)
-        return Category.from_model(category) if category else None
-    if type_name == "Tag":
-        tag = await loaders.tag_by_id.load(pk)
-        return Tag.from_model(tag) if tag else None
-    return None
+        return visible(await loaders.article_by_id.load(pk), info.context.caller)
+    loader = {
+        "Author": loaders.author_by_id,
+        "Category": loaders.category_by_id,
+        "Tag": loaders.tag_by_id,
+    }.get(type_name)
+    return await loader.load(pk) if loader is not None else None

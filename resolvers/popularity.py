@@ -3,18 +3,17 @@
 from datetime import timedelta
 
 from app.context import Info
+from app.data import popularity
 from app.data.listing import check_first
+from app.data.sql import Row
 from app.errors import check_text
-from app.popularity import windows
 from app.popularity.rollup import trending_score
-from models import Article as ArticleRow
-from resolvers.types.article import Article
 from resolvers.types.popular_article import PopularArticle, TrendingArticle
 
 
 async def popular_articles(
     info: Info,
-    window: windows.Window = windows.Window.DAY,
+    window: popularity.Window = popularity.Window.DAY,
     first: int = 10,
     category_slug: str | None = None,
     language: str | None = None,
@@ -24,8 +23,8 @@ async def popular_articles(
     Up to a few seconds behind the views (NEWSGATE_POPULARITY_REFRESH_SECONDS)."""
     ranked = await _ranked(info, window, first, category_slug, language)
     return [
-        PopularArticle(article=Article.from_model(row), views=int(views), rank=rank)
-        for rank, (row, views) in enumerate(ranked, start=1)
+        PopularArticle(article=row, views=int(row.score), rank=rank)
+        for rank, row in enumerate(ranked, start=1)
     ]
 
 
@@ -38,23 +37,21 @@ async def trending_articles(
     half_life = timedelta(hours=info.context.settings.trending_half_life_hours)
     return [
         TrendingArticle(
-            article=Article.from_model(row),
-            score=trending_score(stored, info.context.now, half_life),
-            rank=rank,
+            article=row, score=trending_score(row.score, info.context.now, half_life), rank=rank
         )
-        for rank, (row, stored) in enumerate(ranked, start=1)
+        for rank, row in enumerate(ranked, start=1)
     ]
 
 
 async def _ranked(
     info: Info,
-    window: windows.Window | None,
+    window: popularity.Window | None,
     first: int,
     category_slug: str | None,
     language: str | None,
-) -> list[tuple[ArticleRow, float]]:
-    return await windows.ranked_articles(
-        info.context.read_sessionmaker,
+) -> list[Row]:
+    return await popularity.ranked_articles(
+        info.context.reads,
         window,
         check_first(first),
         category_slug=check_text(category_slug, "categorySlug"),

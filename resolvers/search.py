@@ -3,7 +3,6 @@
 from app.context import Info
 from app.data import listing
 from app.data.search import SearchOrder, search_articles
-from resolvers.types.article import Article
 from resolvers.types.pagination import ArticleFilter, PageInfo
 from resolvers.types.search import SearchConnection, SearchEdge
 
@@ -19,7 +18,7 @@ async def search(
     """One page of search results (the field's description is in resolvers/schema.py)."""
     listing.check_first(first)
     hits = await search_articles(
-        info.context.read_sessionmaker,
+        info.context.reads,
         query,
         first=first,
         after=after,
@@ -30,7 +29,7 @@ async def search(
     edges = [
         SearchEdge(
             cursor=hit.cursor,
-            node=Article.from_model(hit.article),
+            node=hit.article,
             score=hit.score,
             snippet=hit.snippet,
         )

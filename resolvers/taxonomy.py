@@ -3,16 +3,15 @@
 from enum import Enum
 
 import strawberry
-from sqlalchemy import and_, func
-from sqlmodel import col, select
+from sqlalchemy import and_, bindparam, func, select
 
 from app.context import Info
+from app.data.entities import ARTICLES, CATEGORIES, TAGS, entity_columns
 from app.data.listing import check_first
-from models import Article, ArticleStatus, ArticleTag
-from models import Category as CategoryRow
-from models import Tag as TagRow
+from app.data.sql import Query
+from models import ArticleStatus, ArticleTag
 from resolvers.types.category import Category
-from resolvers.types.tag import Tag
+from resolvers.types.tag import Tag, tag_count_key
 
 
 @strawberry.enum(description="How to sort tags.")
@@ -21,35 +20,41 @@ class TagOrder(Enum):
     ARTICLE_COUNT = "ARTICLE_COUNT"
 
 
+_taggings = ArticleTag.__table__  # type: ignore[attr-defined]
+_CATEGORIES = Query(
+    select(*entity_columns(CATEGORIES)).order_by(CATEGORIES.c.name, CATEGORIES.c.id)
+)
+_TAGS_BY_NAME = Query(
+    select(*entity_columns(TAGS)).order_by(TAGS.c.name, TAGS.c.id).limit(bindparam("first"))
+)
+_uses = func.count(ARTICLES.c.id)
+_TAGS_BY_USE = Query(
+    select(*entity_columns(TAGS), _uses.label("uses"))
+    .outerjoin(_taggings, _taggings.c.tag_id == TAGS.c.id)
+    .outerjoin(
+        ARTICLES,
+        and_(
+            ARTICLES.c.id == _taggings.c.article_id,
+            ARTICLES.c.status == ArticleStatus.PUBLISHED,
+        ),
+    )
+    .group_by(TAGS.c.id)
+    .order_by(_uses.desc(), TAGS.c.name, TAGS.c.id)
+    .limit(bindparam("first"))
+)
+
+
 async def categories(info: Info) -> list[Category]:
     """Every category, by name."""
-    stmt = select(CategoryRow).order_by(col(CategoryRow.name), col(CategoryRow.id))
-    async with info.context.read_sessionmaker() as session:
-        return [Category.from_model(row) for row in (await session.exec(stmt)).all()]
+    return await info.context.reads.rows(_CATEGORIES)
 
 
 async def tags(info: Info, first: int = 20, order_by: TagOrder = TagOrder.NAME) -> list[Tag]:
     """Tags by name, or the most used first."""
     check_first(first)
     if order_by is TagOrder.NAME:
-        stmt = select(TagRow).order_by(col(TagRow.name), col(TagRow.id)).limit(first)
-        async with info.context.read_sessionmaker() as session:
-            return [Tag.from_model(row) for row in (await session.exec(stmt)).all()]
-    published = and_(
-        col(Article.id) == ArticleTag.article_id, col(Article.status) == ArticleStatus.PUBLISHED
-    )
-    uses = func.count(col(Article.id))
-    counted = (
-        select(TagRow, uses)
-        .outerjoin(ArticleTag, col(ArticleTag.tag_id) == TagRow.id)
-        .outerjoin(Article, published)
-        .group_by(col(TagRow.id))
-        .order_by(uses.desc(), col(TagRow.name), col(TagRow.id))
-        .limit(first)
-    )
-    async with info.context.read_sessionmaker() as session:
-        rows = (await session.exec(counted)).all()
-    found = [Tag.from_model(row) for row, _ in rows]
-    for tag, (_, count) in zip(found, rows, strict=True):
-        info.context.loaders.article_count.prime(tag.count_key, count)
-    return found
+        return await info.context.reads.rows(_TAGS_BY_NAME, first=first)
+    rows = await info.context.reads.rows(_TAGS_BY_USE, first=first)
+    for row in rows:
+        info.context.loaders.article_count.prime(tag_count_key(row.pk), row.uses)
+    return rows

@@ -10,7 +10,6 @@ from app.errors import BadUserInput, NotFound, check_text
 from app.idempotency import Once, fingerprint
 from app.popularity.recorder import MAX_VIEW_AGE, Outcome, View
 from resolvers.content import IdempotencyKeyArgument, idempotency_key_for
-from resolvers.types.article import Article
 from resolvers.types.node import decode_id_of
 from resolvers.types.pagination import as_utc
 from resolvers.types.recorded_view import RecordViewPayload, RecordViewsPayload, ViewInput
@@ -33,9 +32,7 @@ async def record_view(
     # Later fields of this request must see the view, like the payload's article does.
     info.context.loaders.article_by_id.prime(pk, recorded.article, force=True)
     info.context.loaders.forget_views()
-    return RecordViewPayload(
-        article=Article.from_model(recorded.article), counted=recorded.outcome is Outcome.COUNTED
-    )
+    return RecordViewPayload(article=recorded.article, counted=recorded.outcome is Outcome.COUNTED)
 
 
 async def record_views(

@@ -27,6 +27,7 @@ from tqdm import tqdm
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.context import Context
+from app.data.sql import open_reads
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from app.gateway.execution import run
 from app.migrations import alembic_config
@@ -51,6 +52,7 @@ async def _evaluate(database_url: str, args: argparse.Namespace) -> None:
     await seed.main(seed.parse_args([*seeding, "--seed", str(args.seed)]))
     story_of = seed.story_members(args.seed, args.articles)
     engine = make_engine(Settings(database_url=database_url))
+    reads = None
     try:
         sessionmaker = make_read_sessionmaker(engine)
         async with sessionmaker() as session:
@@ -65,11 +67,10 @@ async def _evaluate(database_url: str, args: argparse.Namespace) -> None:
         reports = Counter(story_of[pk(a)] for a in published if pk(a) in story_of)
         judged = [a for a in published if reports[story_of.get(pk(a), -1)] > args.first]
         views = ViewRecorder(engine, 0)
+        reads = await open_reads(Settings(database_url=database_url), engine)
 
         async def current(article: Article) -> list[str]:
-            context = Context(
-                sessionmaker=make_sessionmaker(engine), read_sessionmaker=sessionmaker, views=views
-            )
+            context = Context(sessionmaker=make_sessionmaker(engine), reads=reads, views=views)
             variables = {"slug": article.slug, "first": args.first}
             result = await run(PAGE, context, variables)
             assert result.data is not None, result.errors
@@ -91,6 +92,8 @@ async def _evaluate(database_url: str, args: argparse.Namespace) -> None:
                 f"in {len(reports)} stories (seed {args.seed}, {args.articles} articles)"
             )
     finally:
+        if reads is not None:
+            await reads.close()
         await engine.dispose()
 
 

@@ -22,7 +22,8 @@ from sqlalchemy import event
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.context import Context
-from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
+from app.data.sql import PostgresReads, Query, Row
+from app.db import make_engine, make_sessionmaker
 from app.gateway.execution import run
 from app.popularity.recorder import ViewRecorder
 from app.settings import Settings, async_database_url, get_settings
@@ -37,12 +38,16 @@ async def explain(database_url: str, document: str, variables: dict[str, Any]) -
     def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
         statements.append((statement, parameters))
 
+    class RecordingReads(PostgresReads):
+        async def rows(self, query: Query, /, **values: Any) -> list[Row]:
+            statements.append(self.sql(query, values))
+            return await super().rows(query, **values)
+
     event.listen(engine.sync_engine, "before_cursor_execute", record)
+    reads = await RecordingReads.connect(Settings(database_url=database_url))
     try:
         context = Context(
-            sessionmaker=make_sessionmaker(engine),
-            read_sessionmaker=make_read_sessionmaker(engine),
-            views=ViewRecorder(engine, 0),
+            sessionmaker=make_sessionmaker(engine), reads=reads, views=ViewRecorder(engine, 0)
         )
         result = await run(document, context, variables)
         if result.errors:
@@ -58,6 +63,7 @@ async def explain(database_url: str, document: str, variables: dict[str, Any]) -
                 print(f"-- statement {number} of {len(statements)}\n{statement}")
                 print(f"-- parameters: {parameters}\n" + "\n".join(row[0] for row in plan) + "\n")
     finally:
+        await reads.close()
         await engine.dispose()
 
 

@@ -24,7 +24,8 @@ from starlette.testclient import TestClient
 
 from app.callers import Caller
 from app.context import ANONYMOUS, Context
-from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
+from app.data.sql import Query, Reads, Row, open_reads
+from app.db import make_engine, make_sessionmaker
 from app.gateway.execution import run
 from app.main import create_app
 from app.migrations import alembic_config
@@ -85,6 +86,43 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
         await connection.run_sync(_upgrade)
     yield engine
     await engine.dispose()
+
+
+class StatementLog:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.statements)
+
+    def clear(self) -> None:
+        self.statements.clear()
+
+
+class RecordingReads:
+    """The app's reads, logging each statement while a test watches (`statements`). Only
+    PostgreSQL's: on SQLite they run through SQLAlchemy, whose events log them already."""
+
+    def __init__(self, inner: Reads) -> None:
+        self.inner = inner
+        self.dialect = inner.dialect
+        self.log: StatementLog | None = None
+
+    async def rows(self, query: Query, /, **values: Any) -> list[Row]:
+        if self.log is not None and self.dialect == "postgresql":
+            self.log.statements.append(query.postgresql()[0])
+        return await self.inner.rows(query, **values)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+@pytest.fixture(scope="session")
+async def reads(engine: AsyncEngine, database_url: str) -> AsyncIterator[RecordingReads]:
+    """Read statements on the test database, as the app runs them."""
+    recording = RecordingReads(await open_reads(Settings(database_url=database_url), engine))
+    yield recording
+    await recording.close()
 
 
 @pytest.fixture(autouse=True)
@@ -156,7 +194,7 @@ async def views(engine: AsyncEngine) -> AsyncIterator[ViewRecorder]:
 
 
 @pytest.fixture
-def gql(engine: AsyncEngine, views: ViewRecorder) -> Gql:
+def gql(engine: AsyncEngine, reads: RecordingReads, views: ViewRecorder) -> Gql:
     """Run a GraphQL document as one request would: a fresh context and fresh loaders, for
     an anonymous caller unless `caller` is given."""
 
@@ -165,7 +203,7 @@ def gql(engine: AsyncEngine, views: ViewRecorder) -> Gql:
     ) -> ExecutionResult:
         context = Context(
             sessionmaker=make_sessionmaker(engine),
-            read_sessionmaker=make_read_sessionmaker(engine),
+            reads=reads,
             views=views,
             caller=caller,
         )
@@ -217,25 +255,17 @@ def session(engine: AsyncEngine) -> Any:
     return make_sessionmaker(engine)
 
 
-class StatementLog:
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-    def __len__(self) -> int:
-        return len(self.statements)
-
-    def clear(self) -> None:
-        self.statements.clear()
-
-
 @pytest.fixture
-def statements(engine: AsyncEngine) -> Iterator[StatementLog]:
-    """Every SQL statement the engine executes while the test runs."""
+def statements(engine: AsyncEngine, reads: RecordingReads) -> Iterator[StatementLog]:
+    """Every SQL statement the app sends while the test runs, as the app's side sees them
+    (tests/test_statements.py counts what PostgreSQL itself receives)."""
     log = StatementLog()
 
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         log.statements.append(statement)
 
     event.listen(engine.sync_engine, "before_cursor_execute", record)
+    reads.log = log
     yield log
+    reads.log = None
     event.remove(engine.sync_engine, "before_cursor_execute", record)

@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import col, delete, select, update
 
 from app.data.related import MAX_RELATED_BATCH, RelatedKey, load_related
-from app.db import make_read_sessionmaker
 from models import Article, ArticleStatus, ArticleTag, Tag
 from tests.factories import make_article, make_category, make_tag, pk
 
@@ -166,9 +165,9 @@ async def test_tag_usage_counts_follow_taggings(session):
     assert await counts() == {one.id: 1, two.id: 0}
 
 
-async def test_a_full_batch_is_one_ranking_statement(engine, statements):
+async def test_a_full_batch_is_one_ranking_statement(reads, statements):
     """MAX_RELATED_BATCH articles stay within PostgreSQL's limit of parameters."""
     keys = [RelatedKey(n, 1, "en", ("storm", "harbour"), 5) for n in range(MAX_RELATED_BATCH)]
     statements.clear()
-    assert await load_related(keys, make_read_sessionmaker(engine)) == [[]] * len(keys)
+    assert await load_related(keys, reads) == [[]] * len(keys)
     assert len(statements) == 2  # the ranking, and filling the (empty) lists

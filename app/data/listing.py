@@ -2,7 +2,8 @@
 
 One listing mechanism serves `articles`, `latestNews` and the `articles` connection on
 authors, categories and tags. Nested connections batch: N authors' first pages are one
-statement (ROW_NUMBER() over the author), not N.
+statement, not N. Statements are built once per shape of listing (which filters it has,
+not their values) and run with the values as parameters.
 """
 
 import base64
@@ -10,19 +11,32 @@ import binascii
 from collections import defaultdict
 from collections.abc import Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, bindparam, exists, func, literal, tuple_, union_all
-from sqlalchemy import select as sa_select
-from sqlmodel import col, select
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    bindparam,
+    exists,
+    func,
+    literal,
+    select,
+    tuple_,
+    union_all,
+)
 
-from app.db import SessionMaker
+from app.data.entities import ARTICLES, AUTHORS, CATEGORIES, TAGS, entity_columns
+from app.data.sql import Query, Reads, Row
+from app.db import AnyOf
 from app.errors import BadUserInput
-from models import Article, ArticleStatus, ArticleTag, Author, Category, Tag
+from models import ArticleStatus, ArticleTag
+
+_taggings: Table = ArticleTag.__table__  # type: ignore[attr-defined]
 
 MAX_FIRST = 100
 
@@ -45,10 +59,13 @@ class ArticleOrder(Enum):
 
     @property
     def sort_column(self) -> Any:
-        return Article.view_count if self is ArticleOrder.VIEWS_DESC else Article.published_at
+        return ARTICLES.c.view_count if self is ArticleOrder.VIEWS_DESC else ARTICLES.c.published_at
 
-    def sort_value(self, article: Article) -> datetime | int | None:
-        return article.view_count if self is ArticleOrder.VIEWS_DESC else article.published_at
+    def sort_value(self, article: Row) -> datetime | int | None:
+        value: datetime | int | None = (
+            article.view_count if self is ArticleOrder.VIEWS_DESC else article.published_at
+        )
+        return value
 
 
 class Scope(Enum):
@@ -68,12 +85,29 @@ class ArticleFilter:
     published_after: datetime | None = None
     published_before: datetime | None = None
 
+    def shape(self) -> "ArticleFilter":
+        """The filter with each given value replaced by the same placeholder: what the
+        statements for it are built from (and cached by), its values being parameters."""
+        given = "?"
+        moment = datetime.min.replace(tzinfo=UTC)
+        return ArticleFilter(
+            author_slug=given if self.author_slug is not None else None,
+            category_slug=given if self.category_slug is not None else None,
+            tag_slugs=(given,) * len(self.tag_slugs),
+            language=given if self.language is not None else None,
+            published_after=moment if self.published_after is not None else None,
+            published_before=moment if self.published_before is not None else None,
+        )
+
 
 @dataclass(frozen=True)
 class Listing:
     filter: ArticleFilter = ArticleFilter()
     order: ArticleOrder = ArticleOrder.PUBLISHED_AT_DESC
     scope: Scope | None = None
+
+    def shape(self) -> "Listing":
+        return replace(self, filter=self.filter.shape())
 
 
 @dataclass(frozen=True)
@@ -115,11 +149,10 @@ def unpack_cursor(cursor: str, argument: str = "after") -> list[Any]:
     return parts
 
 
-def encode_cursor(order: ArticleOrder, article: Article) -> str:
-    assert article.id is not None
+def encode_cursor(order: ArticleOrder, article: Row) -> str:
     value = order.sort_value(article)
     return pack_cursor(
-        order.value, value.isoformat() if isinstance(value, datetime) else value or 0, article.id
+        order.value, value.isoformat() if isinstance(value, datetime) else value or 0, article.pk
     )
 
 
@@ -153,128 +186,158 @@ def is_bounded_int(value: object, bound: int) -> bool:
 
 def _scope_column(scope: Scope) -> Any:
     return {
-        Scope.AUTHOR: Article.author_id,
-        Scope.CATEGORY: Article.category_id,
-        Scope.TAG: ArticleTag.tag_id,
+        Scope.AUTHOR: ARTICLES.c.author_id,
+        Scope.CATEGORY: ARTICLES.c.category_id,
+        Scope.TAG: _taggings.c.tag_id,
     }[scope]
 
 
-def slug_id(model: type[Author] | type[Category] | type[Tag], slug: str) -> Any:
-    return select(model.id).where(model.slug == slug).scalar_subquery()
+def slug_id(table: Table, slug: Any) -> Any:
+    """The id of the row of `table` (authors, categories, tags) with this slug."""
+    return select(table.c.id).where(table.c.slug == slug).scalar_subquery()
 
 
 def published_matching(f: ArticleFilter) -> list[ColumnElement[bool]]:
-    """Conditions for published articles that pass a filter."""
-    conditions: list[ColumnElement[bool]] = [col(Article.status) == ArticleStatus.PUBLISHED]
+    """Conditions for published articles that pass a filter, its values left as parameters
+    (filter_values gives them): one statement serves every filter of the same shape."""
+    conditions: list[ColumnElement[bool]] = [ARTICLES.c.status == ArticleStatus.PUBLISHED]
     if f.author_slug is not None:
-        conditions.append(col(Article.author_id) == slug_id(Author, f.author_slug))
+        conditions.append(ARTICLES.c.author_id == slug_id(AUTHORS, bindparam("author_slug")))
     if f.category_slug is not None:
-        conditions.append(col(Article.category_id) == slug_id(Category, f.category_slug))
-    for slug in f.tag_slugs:
+        conditions.append(ARTICLES.c.category_id == slug_id(CATEGORIES, bindparam("category_slug")))
+    for index in range(len(f.tag_slugs)):
+        tag_id = slug_id(TAGS, bindparam(f"tag_slug_{index}"))
         conditions.append(
-            exists().where(
-                col(ArticleTag.article_id) == Article.id,
-                col(ArticleTag.tag_id) == slug_id(Tag, slug),
-            )
+            exists().where(_taggings.c.article_id == ARTICLES.c.id, _taggings.c.tag_id == tag_id)
         )
     if f.language is not None:
-        conditions.append(col(Article.language) == f.language)
+        conditions.append(ARTICLES.c.language == bindparam("language"))
+    moment = ARTICLES.c.published_at
     if f.published_after is not None:
-        conditions.append(col(Article.published_at) >= f.published_after)
+        conditions.append(moment >= bindparam("published_after", type_=moment.type))
     if f.published_before is not None:
-        conditions.append(col(Article.published_at) < f.published_before)
+        conditions.append(moment < bindparam("published_before", type_=moment.type))
     return conditions
 
 
+def filter_values(f: ArticleFilter) -> dict[str, Any]:
+    """The parameters of published_matching(f)."""
+    values: dict[str, Any] = {
+        "author_slug": f.author_slug,
+        "category_slug": f.category_slug,
+        "language": f.language,
+        "published_after": f.published_after,
+        "published_before": f.published_before,
+    }
+    values.update({f"tag_slug_{index}": slug for index, slug in enumerate(f.tag_slugs)})
+    return {name: value for name, value in values.items() if value is not None}
+
+
 def _base(listing: Listing, *columns: Any) -> Any:
-    stmt = select(*columns).select_from(Article).where(*published_matching(listing.filter))
+    stmt = select(*columns).select_from(ARTICLES).where(*published_matching(listing.filter))
     if listing.scope is Scope.TAG:
-        stmt = stmt.join(ArticleTag, col(ArticleTag.article_id) == Article.id)
+        stmt = stmt.join(_taggings, _taggings.c.article_id == ARTICLES.c.id)
     return stmt
 
 
 def _ordering(order: ArticleOrder) -> list[Any]:
-    columns = [order.sort_column, col(Article.id)]
+    columns = [order.sort_column, ARTICLES.c.id]
     return [c.desc() if order.descending else c.asc() for c in columns]
 
 
-def _after(cursor: Cursor) -> ColumnElement[bool]:
-    key = tuple_(cursor.order.sort_column, col(Article.id))
-    bound = tuple_(bindparam(None, cursor.value, type_=cursor.order.sort_column.type), cursor.id)
-    return key < bound if cursor.order.descending else key > bound
+def _after(order: ArticleOrder) -> ColumnElement[bool]:
+    key = tuple_(order.sort_column, ARTICLES.c.id)
+    bound = tuple_(bindparam("after_value", type_=order.sort_column.type), bindparam("after_id"))
+    return key < bound if order.descending else key > bound
 
 
-def _one_page(listing: Listing, first: int, after: Cursor | None, scope_id: int | None) -> Any:
+def _one_page(listing: Listing, after: bool, scope_id: Any, *columns: Any) -> Any:
     """One page as a plain LIMIT query, which walks the matching index."""
-    stmt = _base(listing, Article)
+    stmt = _base(listing, *columns)
     if listing.scope is not None:
         stmt = stmt.where(_scope_column(listing.scope) == scope_id)
-    if after is not None:
-        stmt = stmt.where(_after(after))
-    return stmt.order_by(*_ordering(listing.order)).limit(first + 1)
+    if after:
+        stmt = stmt.where(_after(listing.order))
+    return stmt.order_by(*_ordering(listing.order)).limit(bindparam("limit"))
 
 
-def _many_pages(listing: Listing, first: int, after: Cursor | None, scope_ids: list[int]) -> Any:
-    """The same page for several parents at once, as (article, parent id) rows.
+@lru_cache(maxsize=512)
+def _page_query(listing: Listing, after: bool, parents: int) -> Query:
+    """Rows of the page of `listing` (built per shape: see Listing.shape), for one parent
+    (`scope_id`) or, with `parents` > 1, for each of `scope_0` ... as (parent, row).
 
-    One LIMIT query per parent, glued with UNION ALL: each walks the index like a
-    single page does, where ROW_NUMBER() over all parents would rank every article
-    of every parent first.
-    """
+    Several parents' pages are one LIMIT query per parent glued with UNION ALL: each
+    walks the index like a single page does, where ROW_NUMBER() over all parents would
+    rank every article of every parent first."""
+    columns = entity_columns(ARTICLES)
+    if parents <= 1:
+        return Query(_one_page(listing, after, bindparam("scope_id"), *columns))
     pages = [
-        sa_select(
-            _one_page(listing, first, after, scope_id)
-            .with_only_columns(col(Article.id), literal(scope_id).label("scope_id"))
-            .subquery()
+        select(
+            _one_page(
+                listing, after, bindparam(f"scope_{n}"), ARTICLES.c.id, literal(n).label("parent")
+            ).subquery()
         )
-        for scope_id in scope_ids
+        for n in range(parents)
     ]
     paged = union_all(*pages).subquery()
-    return (
-        select(Article, paged.c.scope_id)
-        .join(paged, paged.c.id == Article.id)
-        .order_by(paged.c.scope_id, *_ordering(listing.order))
+    return Query(
+        select(paged.c.parent, *columns)
+        .join(paged, paged.c.id == ARTICLES.c.id)
+        .order_by(paged.c.parent, *_ordering(listing.order))
     )
 
 
-async def load_article_pages(
-    keys: Sequence[PageKey], sessionmaker: SessionMaker
-) -> list[list[Article]]:
+async def load_article_pages(keys: Sequence[PageKey], reads: Reads) -> list[list[Row]]:
     """Up to `first + 1` articles per key (the extra one tells whether a next page exists)."""
     groups: defaultdict[tuple[Listing, int, Cursor | None], list[Any]] = defaultdict(list)
     for key in keys:
         groups[key.listing, key.first, key.after].append(key.scope_id)
-    pages: dict[PageKey, list[Article]] = {}
-    async with sessionmaker() as session:
-        for (listing, first, after), scope_ids in groups.items():
-            found: defaultdict[int | None, list[Article]] = defaultdict(list)
-            if len(scope_ids) == 1:
-                rows = await session.exec(_one_page(listing, first, after, scope_ids[0]))
-                found[scope_ids[0]] = list(rows.all())
-            else:
-                rows = await session.exec(_many_pages(listing, first, after, scope_ids))
-                for article, scope_id in rows.all():
-                    found[scope_id].append(article)
-            for scope_id in scope_ids:
-                pages[PageKey(listing, scope_id, first, after)] = found[scope_id]
+    pages: dict[PageKey, list[Row]] = {}
+    for (listing, first, after), scope_ids in groups.items():
+        values = {**filter_values(listing.filter), "limit": first + 1}
+        if after is not None:
+            values.update(after_value=after.value, after_id=after.id)
+        query = _page_query(listing.shape(), after is not None, len(scope_ids))
+        found: defaultdict[int | None, list[Row]] = defaultdict(list)
+        if len(scope_ids) == 1:
+            found[scope_ids[0]] = await reads.rows(query, scope_id=scope_ids[0], **values)
+        else:
+            parents = {f"scope_{n}": scope_id for n, scope_id in enumerate(scope_ids)}
+            for row in await reads.rows(query, **parents, **values):
+                found[scope_ids[row.parent]].append(row)
+        for scope_id in scope_ids:
+            pages[PageKey(listing, scope_id, first, after)] = found[scope_id]
     return [pages[key] for key in keys]
 
 
-async def load_article_counts(keys: Sequence[CountKey], sessionmaker: SessionMaker) -> list[int]:
+@lru_cache(maxsize=512)
+def _count_query(listing: Listing) -> Query:
+    """How many articles a listing holds, per parent in `scope_ids` when it has a scope."""
+    if listing.scope is None:
+        return Query(_base(listing, func.count().label("count")))
+    scope = _scope_column(listing.scope)
+    return Query(
+        _base(listing, scope.label("parent"), func.count().label("count"))
+        .where(AnyOf(scope, [], name="scope_ids"))
+        .group_by(scope)
+    )
+
+
+async def load_article_counts(keys: Sequence[CountKey], reads: Reads) -> list[int]:
     """How many articles each listing holds, one statement per distinct listing."""
     groups: defaultdict[Listing, list[int | None]] = defaultdict(list)
     for key in keys:
         groups[key.listing].append(key.scope_id)
     counts: dict[CountKey, int] = {}
-    async with sessionmaker() as session:
-        for listing, scope_ids in groups.items():
-            if listing.scope is None:
-                total = (await session.exec(_base(listing, func.count()))).one()
-                counts[CountKey(listing, None)] = total
-                continue
-            scope = _scope_column(listing.scope)
-            stmt = _base(listing, scope, func.count()).where(scope.in_(scope_ids)).group_by(scope)
-            found = dict((await session.exec(stmt)).all())
-            for scope_id in scope_ids:
-                counts[CountKey(listing, scope_id)] = found.get(scope_id, 0)
+    for listing, scope_ids in groups.items():
+        query, values = _count_query(listing.shape()), filter_values(listing.filter)
+        if listing.scope is None:
+            (row,) = await reads.rows(query, **values)
+            counts[CountKey(listing, None)] = row.count
+            continue
+        rows = await reads.rows(query, scope_ids=scope_ids, **values)
+        found = {row.parent: row.count for row in rows}
+        for scope_id in scope_ids:
+            counts[CountKey(listing, scope_id)] = found.get(scope_id, 0)
     return [counts[key] for key in keys]

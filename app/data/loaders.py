@@ -3,48 +3,51 @@
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from functools import cached_property, partial
+from functools import cache, cached_property, partial
 from typing import Any, TypeVar
 
-from sqlmodel import col, select
+from sqlalchemy import Table, select
 from strawberry.dataloader import DataLoader
 
+from app.data.entities import ARTICLES, AUTHORS, CATEGORIES, TAGS, entity_columns
 from app.data.listing import CountKey, PageKey, load_article_counts, load_article_pages
+from app.data.popularity import ViewsKey, load_views
 from app.data.related import MAX_RELATED_BATCH, RelatedKey, load_related
-from app.db import AnyOf, SessionMaker
-from app.popularity.windows import ViewsKey, load_views
-from models import Article, ArticleTag, Author, Category, Tag
+from app.data.sql import Query, Reads, Row
+from app.db import AnyOf
+from models import ArticleTag
 
-Row = TypeVar("Row", Article, Author, Category, Tag)
 V = TypeVar("V")
+_taggings: Table = ArticleTag.__table__  # type: ignore[attr-defined]
+
+
+@cache
+def _rows_by(table: Table, column: str) -> Query:
+    return Query(select(*entity_columns(table)).where(AnyOf(table.c[column], [], name="keys")))
 
 
 async def load_rows_by(
-    model: type[Row], field: str, keys: Sequence[Any], sessionmaker: SessionMaker
+    table: Table, column: str, keys: Sequence[Any], reads: Reads
 ) -> list[Row | None]:
-    """Rows of `model` whose unique `field` (id or slug) is each key, None where missing."""
-    column = getattr(model, field)
-    async with sessionmaker() as session:
-        rows = (await session.exec(select(model).where(AnyOf(column, keys)))).all()
-    found = {getattr(row, field): row for row in rows}
+    """Rows of `table` whose unique `column` (id or slug) is each key, None where missing."""
+    rows = await reads.rows(_rows_by(table, column), keys=list(keys))
+    found = {row.pk if column == "id" else getattr(row, column): row for row in rows}
     return [found.get(key) for key in keys]
 
 
-async def load_tags_by_article_id(
-    keys: Sequence[int], sessionmaker: SessionMaker
-) -> list[list[Tag]]:
+_TAGS_BY_ARTICLE = Query(
+    select(_taggings.c.article_id, *entity_columns(TAGS))
+    .join(_taggings, _taggings.c.tag_id == TAGS.c.id)
+    .where(AnyOf(_taggings.c.article_id, [], name="keys"))
+    .order_by(TAGS.c.name, TAGS.c.id)
+)
+
+
+async def load_tags_by_article_id(keys: Sequence[int], reads: Reads) -> list[list[Row]]:
     """Each article's tags, by name."""
-    stmt = (
-        select(ArticleTag.article_id, Tag)
-        .join(Tag, col(Tag.id) == ArticleTag.tag_id)
-        .where(AnyOf(ArticleTag.article_id, keys))
-        .order_by(col(Tag.name), col(Tag.id))
-    )
-    async with sessionmaker() as session:
-        rows = (await session.exec(stmt)).all()
-    tags: defaultdict[int, list[Tag]] = defaultdict(list)
-    for article_id, tag in rows:
-        tags[article_id].append(tag)
+    tags: defaultdict[int, list[Row]] = defaultdict(list)
+    for row in await reads.rows(_TAGS_BY_ARTICLE, keys=list(keys)):
+        tags[row.article_id].append(row)
     return [tags[key] for key in keys]
 
 
@@ -52,8 +55,8 @@ class Loaders:
     """The DataLoaders of one request, each made on first use: their caches live and die
     with the request, and a request builds only the loaders it needs."""
 
-    def __init__(self, sessionmaker: SessionMaker, now: datetime) -> None:
-        self._sessionmaker = sessionmaker
+    def __init__(self, reads: Reads, now: datetime) -> None:
+        self._reads = reads
         self._now = now
 
     def _batched(
@@ -63,39 +66,39 @@ class Loaders:
         max_batch_size: int | None = None,
         **extra: Any,
     ) -> DataLoader[Any, Any]:
-        load_fn = partial(fn, *args, sessionmaker=self._sessionmaker, **extra)
+        load_fn = partial(fn, *args, reads=self._reads, **extra)
         return DataLoader(load_fn=load_fn, max_batch_size=max_batch_size)
 
     @cached_property
-    def article_by_id(self) -> DataLoader[int, Article | None]:
-        return self._batched(load_rows_by, Article, "id")
+    def article_by_id(self) -> DataLoader[int, Row | None]:
+        return self._batched(load_rows_by, ARTICLES, "id")
 
     @cached_property
-    def article_by_slug(self) -> DataLoader[str, Article | None]:
-        return self._batched(load_rows_by, Article, "slug")
+    def article_by_slug(self) -> DataLoader[str, Row | None]:
+        return self._batched(load_rows_by, ARTICLES, "slug")
 
     @cached_property
-    def author_by_id(self) -> DataLoader[int, Author | None]:
-        return self._batched(load_rows_by, Author, "id")
+    def author_by_id(self) -> DataLoader[int, Row | None]:
+        return self._batched(load_rows_by, AUTHORS, "id")
 
     @cached_property
-    def author_by_slug(self) -> DataLoader[str, Author | None]:
-        return self._batched(load_rows_by, Author, "slug")
+    def author_by_slug(self) -> DataLoader[str, Row | None]:
+        return self._batched(load_rows_by, AUTHORS, "slug")
 
     @cached_property
-    def category_by_id(self) -> DataLoader[int, Category | None]:
-        return self._batched(load_rows_by, Category, "id")
+    def category_by_id(self) -> DataLoader[int, Row | None]:
+        return self._batched(load_rows_by, CATEGORIES, "id")
 
     @cached_property
-    def tag_by_id(self) -> DataLoader[int, Tag | None]:
-        return self._batched(load_rows_by, Tag, "id")
+    def tag_by_id(self) -> DataLoader[int, Row | None]:
+        return self._batched(load_rows_by, TAGS, "id")
 
     @cached_property
-    def tags_by_article_id(self) -> DataLoader[int, list[Tag]]:
+    def tags_by_article_id(self) -> DataLoader[int, list[Row]]:
         return self._batched(load_tags_by_article_id)
 
     @cached_property
-    def article_page(self) -> DataLoader[PageKey, list[Article]]:
+    def article_page(self) -> DataLoader[PageKey, list[Row]]:
         return self._batched(load_article_pages)
 
     @cached_property
@@ -112,7 +115,7 @@ class Loaders:
             self.views.clear_all()
 
     @cached_property
-    def related(self) -> DataLoader[RelatedKey, list[Article]]:
+    def related(self) -> DataLoader[RelatedKey, list[Row]]:
         # Each article in a batch adds three parameters to the ranking statement: a cap
         # keeps a deeply nested document within PostgreSQL's 32,767.
         return self._batched(load_related, max_batch_size=MAX_RELATED_BATCH)

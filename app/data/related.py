@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import (
     Float,
+    Integer,
     and_,
     bindparam,
     case,
@@ -35,12 +36,12 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlmodel import col
-from sqlmodel import select as model_select
 
+from app.data.entities import ARTICLES, entity_columns
 from app.data.search import FTS, FTS_TABLE, SEARCH_TABLE, text_config
-from app.db import AnyOf, SessionMaker, days_between, plus_days
-from models import Article, ArticleStatus, ArticleTag, Tag
+from app.data.sql import Query, Reads, Row
+from app.db import AnyOf, days_between, plus_days
+from models import ArticleStatus, ArticleTag, Tag
 
 WINDOW_DAYS = 30.0  # how far apart a rare tag's articles may be
 TAG_SPREAD = 1000  # a tag on more articles than this searches a proportionally shorter window
@@ -76,23 +77,19 @@ def related_terms(title: str, summary: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(word for word in words if word != "or"))[:MAX_TERMS]
 
 
-async def load_related(
-    keys: Sequence[RelatedKey], sessionmaker: SessionMaker
-) -> list[list[Article]]:
+async def load_related(keys: Sequence[RelatedKey], reads: Reads) -> list[list[Row]]:
     """Up to `first` related published articles per key, best first, never the article itself."""
     first = max(key.first for key in keys)
-    by_source: defaultdict[int, list[Article]] = defaultdict(list)
-    async with sessionmaker() as session:
-        sqlite = session.get_bind().dialect.name == "sqlite"
-        statement = _ranked(len(keys), sqlite)
-        rows = await session.exec(statement, params=_ranked_params(keys, first, sqlite))
-        for article, source_id in rows.all():
-            by_source[source_id].append(article)
-        short = {key.category_id for key in keys if len(by_source[key.article_id]) < key.first}
-        newest: defaultdict[int, list[Article]] = defaultdict(list)
-        if short:
-            for article, category_id in (await session.exec(_newest(short, first + 1))).all():
-                newest[category_id].append(article)
+    sqlite = reads.dialect == "sqlite"
+    by_source: defaultdict[int, list[Row]] = defaultdict(list)
+    for row in await reads.rows(_ranked(len(keys), sqlite), **_ranked_params(keys, first, sqlite)):
+        by_source[row.source_id].append(row)
+    short = sorted({key.category_id for key in keys if len(by_source[key.article_id]) < key.first})
+    newest: defaultdict[int, list[Row]] = defaultdict(list)
+    if short:
+        categories = {f"category_{n}": category_id for n, category_id in enumerate(short)}
+        for row in await reads.rows(_newest(len(short)), limit=first + 1, **categories):
+            newest[row.category_key].append(row)
     return [
         _first_distinct(
             by_source[key.article_id] + newest[key.category_id] + newest[ANY_CATEGORY], key
@@ -101,16 +98,16 @@ async def load_related(
     ]
 
 
-def _first_distinct(candidates: list[Article], key: RelatedKey) -> list[Article]:
-    chosen: dict[int | None, Article] = {}
+def _first_distinct(candidates: list[Row], key: RelatedKey) -> list[Row]:
+    chosen: dict[int, Row] = {}
     for article in candidates:
-        if article.id != key.article_id and article.id not in chosen:
-            chosen[article.id] = article
+        if article.pk != key.article_id and article.pk not in chosen:
+            chosen[article.pk] = article
     return list(chosen.values())[: key.first]
 
 
 # Core tables, not ORM entities: aliasing entities costs milliseconds per statement.
-_articles = Article.__table__  # type: ignore[attr-defined]
+_articles = ARTICLES
 _taggings = ArticleTag.__table__  # type: ignore[attr-defined]
 _tags = Tag.__table__  # type: ignore[attr-defined]
 
@@ -129,7 +126,7 @@ def _ranked_params(keys: Sequence[RelatedKey], first: int, sqlite: bool) -> dict
 
 
 @lru_cache(maxsize=128)
-def _ranked(count: int, sqlite: bool):  # type: ignore[no-untyped-def]
+def _ranked(count: int, sqlite: bool) -> Query:
     """(article, source id) rows: each of `count` sources' best `first` candidates, best
     first. Built once per count and engine (building it cost more than running it), and
     run with _ranked_params()."""
@@ -214,9 +211,9 @@ def _ranked(count: int, sqlite: bool):  # type: ignore[no-untyped-def]
             final.c.source_id, final.c.score.desc(), final.c.published_at.desc(), final.c.id.desc()
         ),
     ).subquery()
-    return (
-        model_select(Article, ranked.c.source_id)
-        .join(ranked, ranked.c.id == Article.id)
+    return Query(
+        select(*entity_columns(ARTICLES), ranked.c.source_id)
+        .join(ranked, ranked.c.id == ARTICLES.c.id)
         .where(ranked.c.rank <= bindparam("first"))
         .order_by(ranked.c.source_id, ranked.c.rank)
     )
@@ -224,10 +221,6 @@ def _ranked(count: int, sqlite: bool):  # type: ignore[no-untyped-def]
 
 def _rank(source_id: Any, *order_by: Any) -> Any:
     return func.row_number().over(partition_by=source_id, order_by=order_by).label("rank")
-
-
-def _newest_first() -> list[Any]:
-    return [col(Article.published_at).desc(), col(Article.id).desc()]
 
 
 def _text_similarity(count: int, source_id: Any, candidate_id: Any, sqlite: bool) -> Any:
@@ -260,19 +253,25 @@ def _text_similarity(count: int, source_id: Any, candidate_id: Any, sqlite: bool
     return func.coalesce(rank, 0.0)
 
 
-def _newest(category_ids: set[int], limit: int):  # type: ignore[no-untyped-def]
-    """(article, category id) rows: the newest `limit` published articles of each
-    category, and overall (as ANY_CATEGORY)."""
+@lru_cache(maxsize=128)
+def _newest(categories: int) -> Query:
+    """Rows of the newest `limit` published articles of each of `category_0`, ... and
+    overall, each with `category_key`: its category's parameter, or ANY_CATEGORY."""
+    keys: list[Any] = [bindparam(f"category_{n}", type_=Integer) for n in range(categories)]
+    newest_first = [_articles.c.published_at.desc(), _articles.c.id.desc()]
     pages = []
-    for category_id in [*sorted(category_ids), ANY_CATEGORY]:
-        page = select(col(Article.id), literal(category_id).label("category_id"))
-        page = page.where(col(Article.status) == ArticleStatus.PUBLISHED)
-        if category_id != ANY_CATEGORY:
-            page = page.where(col(Article.category_id) == category_id)
-        pages.append(select(page.order_by(*_newest_first()).limit(limit).subquery()))
+    for key in [*keys, None]:
+        page = select(
+            _articles.c.id,
+            (key if key is not None else literal(ANY_CATEGORY)).label("category_key"),
+        )
+        page = page.where(_articles.c.status == ArticleStatus.PUBLISHED)
+        if key is not None:
+            page = page.where(_articles.c.category_id == key)
+        pages.append(select(page.order_by(*newest_first).limit(bindparam("limit")).subquery()))
     newest = union_all(*pages).subquery()
-    return (
-        model_select(Article, newest.c.category_id)
-        .join(newest, newest.c.id == Article.id)
-        .order_by(newest.c.category_id, *_newest_first())
+    return Query(
+        select(*entity_columns(ARTICLES), newest.c.category_key)
+        .join(newest, newest.c.id == ARTICLES.c.id)
+        .order_by(newest.c.category_key, *newest_first)
     )

@@ -35,22 +35,23 @@ from sqlalchemy import (
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.data import listing
+from app.data.entities import ARTICLES, CATEGORIES, entity_columns
 from app.data.listing import (
     ArticleFilter,
     ArticleOrder,
     Cursor,
+    filter_values,
     is_bounded_int,
     pack_cursor,
     published_matching,
     slug_id,
     unpack_cursor,
 )
-from app.db import SessionMaker
+from app.data.sql import Query, Reads, Row
 from app.errors import BadUserInput, check_text
-from models import Article, Category
+from models import Article
 
 CANDIDATES = 300
 PERIOD_DAYS = (1, 7, 30, 365)  # the periods searched newest first; then all before
@@ -102,7 +103,7 @@ def unindexed(expression: Any) -> Any:
 
 @dataclass(frozen=True)
 class Hit:
-    article: Article
+    article: Row
     score: float
     snippet: str
     cursor: str
@@ -150,10 +151,10 @@ def highlighted(snippet: str | None) -> str:
     return escaped.replace(START, "<mark>").replace(STOP, "</mark>")
 
 
-def encode_cursor(order: SearchOrder, article: Article, score: float) -> str:
+def encode_cursor(order: SearchOrder, article: Row, score: float) -> str:
     if order is SearchOrder.NEWEST:
         return listing.encode_cursor(ArticleOrder.PUBLISHED_AT_DESC, article)
-    return pack_cursor(order.value, score, article.id or 0)
+    return pack_cursor(order.value, score, article.pk)
 
 
 def decode_cursor(cursor: str, order: SearchOrder) -> tuple[float, int] | Cursor:
@@ -169,7 +170,22 @@ def decode_cursor(cursor: str, order: SearchOrder) -> tuple[float, int] | Cursor
     return float(score), article_id
 
 
-async def _tsquery(session: AsyncSession, query: str, language: str | None) -> str | None:
+@lru_cache(maxsize=8)
+def _tsquery_query(language: bool) -> Query:
+    """The query parsed in the filter's language, or (`language` False) in each of ours."""
+    configs = (
+        [text_config(bindparam("language"))]
+        if language
+        else [cast(literal(name), REGCONFIG) for name in ANY_LANGUAGE_CONFIGS]
+    )
+    parse = [
+        cast(func.websearch_to_tsquery(config, bindparam("query")), Text).label(f"in_{n}")
+        for n, config in enumerate(configs)
+    ]
+    return Query(sa_select(*parse))
+
+
+async def _tsquery(reads: Reads, query: str, language: str | None) -> str | None:
     """The query as PostgreSQL text search reads it in each language it may be in, ORed;
     None when it holds only stop words.
 
@@ -177,14 +193,9 @@ async def _tsquery(session: AsyncSession, query: str, language: str | None) -> s
     decides the plan) and never an empty alternative, which would make it scan the
     whole text index.
     """
-    configs = (
-        [text_config(language)]
-        if language
-        else [cast(literal(name), REGCONFIG) for name in ANY_LANGUAGE_CONFIGS]
+    (parsed,) = await reads.rows(
+        _tsquery_query(language is not None), query=query, language=language
     )
-    connection = await session.connection()
-    parse = [cast(func.websearch_to_tsquery(config, query), Text) for config in configs]
-    parsed = (await connection.execute(sa_select(*parse))).one()
     return " | ".join(sorted({f"({part})" for part in parsed if part})) or None
 
 
@@ -210,7 +221,7 @@ class _Engine:
         """The filter's conditions; its category on this engine's own copy (see `id`)."""
         if filter.category_slug is None:
             return published_matching(filter)
-        category = slug_id(Category, filter.category_slug)
+        category = slug_id(CATEGORIES, bindparam("category_slug"))
         return [
             *published_matching(replace(filter, category_slug=None)),
             self.category_id == category,
@@ -301,9 +312,10 @@ def _newest_matches(engine: _Engine, filter: ArticleFilter, limit: Any, after: b
 
 
 @lru_cache(maxsize=256)
-def _statement(sqlite: bool, filter: ArticleFilter, order: SearchOrder, after: bool) -> Any:
-    """The search, built once for each engine, filter, order and whether it pages on:
-    building it costs more than PostgreSQL takes to run it. Run with _parameters()."""
+def _statement(sqlite: bool, filter: ArticleFilter, order: SearchOrder, after: bool) -> Query:
+    """The search, built once for each engine, shape of filter, order and whether it pages
+    on: building it costs more than PostgreSQL takes to run it. Run with _parameters()
+    and the filter's values."""
     engine = _Engine(sqlite)
     page_size = bindparam("page_size", type_=Integer)
     if order is SearchOrder.NEWEST:
@@ -318,9 +330,13 @@ def _statement(sqlite: bool, filter: ArticleFilter, order: SearchOrder, after: b
         best = best.order_by(candidates.c.score.desc(), candidates.c.id.desc())
         page = best.limit(page_size).subquery()
         page_order = [page.c.score.desc(), page.c.id.desc()]
-    return (
-        select(Article, page.c.score, engine.snippet())
-        .join(page, page.c.id == Article.id)
+    return Query(
+        sa_select(
+            *entity_columns(ARTICLES),
+            page.c.score.label("score"),
+            engine.snippet().label("snippet"),
+        )
+        .join(page, page.c.id == ARTICLES.c.id)
         .order_by(*page_order)
     )
 
@@ -339,7 +355,7 @@ def _parameters(
 
 
 async def search_articles(
-    sessionmaker: SessionMaker,
+    reads: Reads,
     query: str,
     *,
     first: int,
@@ -351,15 +367,14 @@ async def search_articles(
     """Up to `first + 1` hits (the extra one tells whether a next page exists)."""
     position = decode_cursor(after, order) if after is not None else None
     fts5 = fts5_query(query)  # refuses what has nothing to search for, on either engine
-    async with sessionmaker() as session:
-        sqlite = session.get_bind().dialect.name == "sqlite"
-        tsquery = None if sqlite else await _tsquery(session, query, filter.language)
-        if not sqlite and tsquery is None:
-            return []
-        statement = _statement(sqlite, filter, order, position is not None)
-        parameters = _parameters(fts5, tsquery, first, now, position)
-        rows = (await session.exec(statement, params=parameters)).all()
+    sqlite = reads.dialect == "sqlite"
+    tsquery = None if sqlite else await _tsquery(reads, query, filter.language)
+    if not sqlite and tsquery is None:
+        return []
+    statement = _statement(sqlite, filter.shape(), order, position is not None)
+    parameters = _parameters(fts5, tsquery, first, now, position)
+    rows = await reads.rows(statement, **parameters, **filter_values(filter))
     return [
-        Hit(article, score, highlighted(snippet), encode_cursor(order, article, score))
-        for article, score, snippet in rows
+        Hit(row, row.score, highlighted(row.snippet), encode_cursor(order, row, row.score))
+        for row in rows
     ]

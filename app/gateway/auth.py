@@ -9,17 +9,19 @@ import secrets
 from datetime import datetime, timedelta
 
 import jwt
-from sqlalchemy import or_, update
-from sqlmodel import col, select
+from sqlalchemy import Table, bindparam, or_, select, update
+from sqlmodel import col
 from starlette.requests import Request
 
 from app.callers import ROLE_SCOPES, Caller, Scope
+from app.data.sql import Query, Reads, Row
 from app.db import SessionMaker
 from app.errors import Unauthenticated
 from app.settings import Settings
 from models import ApiKey
 from models.base import utcnow
 
+_keys: Table = ApiKey.__table__  # type: ignore[attr-defined]
 KEY_PREFIX = "ng_"  # marks a Newsgate key, in logs and in secret scanners
 LAST_USED_PRECISION = timedelta(minutes=1)  # a key's last use is written at most this often
 JWT_LEEWAY = timedelta(seconds=30)  # clock skew allowed between the token's issuer and us
@@ -31,7 +33,9 @@ def anonymous(request: Request) -> Caller:
     return Caller(f"ip:{request.client.host if request.client else 'unknown'}")
 
 
-async def authenticate(request: Request, settings: Settings, sessionmaker: SessionMaker) -> Caller:
+async def authenticate(
+    request: Request, settings: Settings, reads: Reads, sessionmaker: SessionMaker
+) -> Caller:
     """The caller of `request`; Unauthenticated for credentials that do not hold."""
     authorization = request.headers.get("authorization")
     token = request.headers.get("x-api-key")
@@ -44,7 +48,7 @@ async def authenticate(request: Request, settings: Settings, sessionmaker: Sessi
         return anonymous(request)
     if token.count(".") == 2:  # header.payload.signature: a JWT; API keys have no dots
         return _editor(token, settings)
-    return await _partner(token, sessionmaker)
+    return await _partner(token, reads, sessionmaker)
 
 
 def new_key() -> str:
@@ -83,29 +87,31 @@ def parse_scopes(text: str) -> frozenset[str]:
     return scopes
 
 
-async def _partner(key: str, sessionmaker: SessionMaker) -> Caller:
+_KEY = Query(select(_keys).where(_keys.c.key_hash == bindparam("key_hash")))
+
+
+async def _partner(key: str, reads: Reads, sessionmaker: SessionMaker) -> Caller:
     now = utcnow()
-    async with sessionmaker() as session:
-        row = (await session.exec(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))).first()
-        if row is None:
-            raise Unauthenticated("Unknown API key.")
-        if row.revoked_at is not None:
-            raise Unauthenticated("This API key has been revoked.")
-        if expired(row, now):
-            raise Unauthenticated("This API key has expired.")
-        # One write a minute at most, however busy the key (sessions here autocommit).
-        connection = await session.connection()
-        await connection.execute(
-            update(ApiKey)
-            .where(
-                col(ApiKey.id) == row.id,
-                or_(
-                    col(ApiKey.last_used_at).is_(None),
-                    col(ApiKey.last_used_at) < now - LAST_USED_PRECISION,
-                ),
+    rows = await reads.rows(_KEY, key_hash=hash_key(key))
+    if not rows:
+        raise Unauthenticated("Unknown API key.")
+    (row,) = rows
+    if row.revoked_at is not None:
+        raise Unauthenticated("This API key has been revoked.")
+    if expired(row, now):
+        raise Unauthenticated("This API key has expired.")
+    # One write a minute at most, however busy the key.
+    stale = now - LAST_USED_PRECISION
+    if row.last_used_at is None or row.last_used_at < stale:
+        async with sessionmaker() as session, session.begin():
+            await session.exec(
+                update(ApiKey)
+                .where(
+                    col(ApiKey.id) == row.id,
+                    or_(col(ApiKey.last_used_at).is_(None), col(ApiKey.last_used_at) < stale),
+                )
+                .values(last_used_at=now)
             )
-            .values(last_used_at=now)
-        )
     return Caller(f"key:{row.id}", frozenset(row.scopes.split()))
 
 
@@ -138,5 +144,5 @@ def _editor(token: str, settings: Settings) -> Caller:
     return Caller(f"editor:{claims['sub']}", frozenset(scopes))
 
 
-def expired(row: ApiKey, now: datetime) -> bool:
+def expired(row: ApiKey | Row, now: datetime) -> bool:
     return row.expires_at is not None and row.expires_at <= now

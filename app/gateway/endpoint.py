@@ -115,7 +115,9 @@ class GraphQLEndpoint:
                 "forgery). Send a JSON POST, or a GraphQL-Require-Preflight header.",
             )
         try:
-            caller = await authenticate(request, self.settings, request.state.read_sessionmaker)
+            caller = await authenticate(
+                request, self.settings, request.state.reads, request.state.sessionmaker
+            )
         except Unauthenticated as error:
             # Guessing keys spends the address's budget.
             await self._spend(request, anonymous(request), 1, headers)
@@ -248,7 +250,7 @@ class GraphQLEndpoint:
         state = request.state
         context = Context(
             sessionmaker=state.sessionmaker,
-            read_sessionmaker=state.read_sessionmaker,
+            reads=state.reads,
             views=state.views,
             caller=caller,
             settings=self.settings,

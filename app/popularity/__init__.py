@@ -1,1 +1,2 @@
-"""Popularity: counting views, rolling windows, most viewed and trending."""
+"""Popularity kept up to date: counting views, and the rolling windows and trending scores
+that ranking reads."""

@@ -17,20 +17,20 @@ from typing import Any
 
 from sqlalchemy import case, delete, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlmodel import select as select_model
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import idempotency
+from app.data.entities import ARTICLES, entity_columns
+from app.data.sql import PlainRow, Row
 from app.db import AnyOf, insert_for
 from app.idempotency import Once
 from app.popularity.rollup import mark_dirty
-from models import Article, ArticleStatus, ArticleViewBucket, ArticleViewVisitor, bucket_start
+from models import ArticleStatus, ArticleViewBucket, ArticleViewVisitor, bucket_start
 from models.base import utcnow
 
 REPEAT_WINDOW = timedelta(minutes=30)  # a visitor's views of an article this close count once
 MAX_VIEW_AGE = timedelta(hours=48)  # how far back a recorded view may be dated
 
-_articles = Article.__table__  # type: ignore[attr-defined]
+_articles = ARTICLES
 _buckets = ArticleViewBucket.__table__  # type: ignore[attr-defined]
 _visitors = ArticleViewVisitor.__table__  # type: ignore[attr-defined]
 
@@ -54,7 +54,7 @@ class View:
 @dataclass(frozen=True)
 class Recorded:
     outcome: Outcome
-    article: Article | None = None  # as committed, when the view asked for it
+    article: Row | None = None  # as committed, when the view asked for it
 
 
 class ViewRecorder:
@@ -170,7 +170,7 @@ async def _forget_visitors(connection: AsyncConnection, before: int) -> None:
 
 async def _read_back(
     connection: AsyncConnection, views: list[View], outcomes: list[Outcome]
-) -> dict[int, Article]:
+) -> dict[int, Row]:
     wanted = {
         view.article_id
         for view, outcome in zip(views, outcomes, strict=True)
@@ -178,11 +178,10 @@ async def _read_back(
     }
     if not wanted:
         return {}
-    # Through the ORM, which loads rows without running each model's validating __init__
-    # (that cost more than the rest of a batch's work).
-    async with AsyncSession(bind=connection) as session:
-        rows = await session.exec(select_model(Article).where(AnyOf(Article.id, wanted)))
-        return {article.id: article for article in rows if article.id is not None}
+    rows = await connection.execute(
+        select(*entity_columns(ARTICLES)).where(AnyOf(ARTICLES.c.id, wanted))
+    )
+    return {row.pk: PlainRow(row._mapping) for row in rows}
 
 
 async def _count_views(connection: AsyncConnection, views: list[View]) -> list[Outcome]:

@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from app.data.popularity import SPANS, WINDOW_COLUMNS, Window, window_start
 from app.db import insert_for
-from app.popularity.windows import SPANS, WINDOW_COLUMNS, Window, window_start
 from models import ArticlePopularity, ArticleViewBucket, PopularityClock, PopularityDirty
 from models.base import utcnow
 

@@ -1,17 +1,18 @@
+from collections.abc import Awaitable
 from datetime import datetime
-from typing import Self
 
 import strawberry
 
 import models
 from app.callers import Caller, Scope
 from app.context import Info
+from app.data import popularity
 from app.data.listing import check_first
 from app.data.related import RelatedKey, related_terms
-from app.popularity import windows
+from app.data.sql import Row
 from resolvers.types.author import Author
 from resolvers.types.category import Category
-from resolvers.types.node import Node, encode_id
+from resolvers.types.node import Node
 from resolvers.types.tag import Tag
 
 strawberry.enum(
@@ -20,7 +21,7 @@ strawberry.enum(
     "visible to callers with `content:write`.",
 )
 strawberry.enum(
-    windows.Window,
+    popularity.Window,
     description="A rolling window of view counts, exact to five minutes: "
     "the last hour, 24 hours, 7 days, 30 days, or ever.",
 )
@@ -41,71 +42,46 @@ class Article(Node):
     version: int = strawberry.field(
         description="Increases with every edit; an edit names the version it was made to."
     )
-    pk: strawberry.Private[int]
     author_id: strawberry.Private[int]
     category_id: strawberry.Private[int]
 
-    @classmethod
-    def from_model(cls, row: models.Article) -> Self:
-        assert row.id is not None
-        return cls(
-            id=encode_id("Article", row.id),
-            slug=row.slug,
-            title=row.title,
-            summary=row.summary,
-            body=row.body,
-            language=row.language,
-            published_at=row.published_at,
-            updated_at=row.updated_at,
-            reading_time_minutes=row.reading_time_minutes,
-            view_count=row.view_count,
-            status=models.ArticleStatus(row.status),
-            version=row.version,
-            pk=row.id,
-            author_id=row.author_id,
-            category_id=row.category_id,
-        )
+    # Fields that load return the loader's future rather than awaiting it in a coroutine:
+    # the executor awaits a whole list's futures at once, with no task per article.
+    @strawberry.field(graphql_type=Author)
+    def author(self, info: Info) -> Awaitable[Row]:
+        return info.context.loaders.author_by_id.load(self.author_id)
 
-    @classmethod
-    def if_visible(cls, row: models.Article | None, caller: Caller) -> Self | None:
-        """The article if the caller may see it: published, or any with `content:write`."""
-        if row is None:
-            return None
-        if row.status != models.ArticleStatus.PUBLISHED and not caller.can(Scope.CONTENT_WRITE):
-            return None
-        return cls.from_model(row)
+    @strawberry.field(graphql_type=Category)
+    def category(self, info: Info) -> Awaitable[Row]:
+        return info.context.loaders.category_by_id.load(self.category_id)
 
-    @strawberry.field
-    async def author(self, info: Info) -> Author:
-        row = await info.context.loaders.author_by_id.load(self.author_id)
-        assert row is not None, "article.author_id is a foreign key"
-        return Author.from_model(row)
+    @strawberry.field(graphql_type=list[Tag])
+    def tags(self, info: Info) -> Awaitable[list[Row]]:
+        return info.context.loaders.tags_by_article_id.load(self.pk)
 
-    @strawberry.field
-    async def category(self, info: Info) -> Category:
-        row = await info.context.loaders.category_by_id.load(self.category_id)
-        assert row is not None, "article.category_id is a foreign key"
-        return Category.from_model(row)
-
-    @strawberry.field
-    async def tags(self, info: Info) -> list[Tag]:
-        rows = await info.context.loaders.tags_by_article_id.load(self.pk)
-        return [Tag.from_model(row) for row in rows]
-
-    @strawberry.field(description="Views in a rolling window.")
-    async def views(self, info: Info, window: windows.Window) -> int:
-        if window is windows.Window.ALL_TIME:
+    @strawberry.field(description="Views in a rolling window.", graphql_type=int)
+    def views(self, info: Info, window: popularity.Window) -> Awaitable[int] | int:
+        if window is popularity.Window.ALL_TIME:
             return self.view_count
-        return await info.context.loaders.views.load(windows.ViewsKey(self.pk, window))
+        return info.context.loaders.views.load(popularity.ViewsKey(self.pk, window))
 
     @strawberry.field(
         description="Other published articles readers of this one may want next: those "
         "sharing its rarer tags, published near it, with similar words in the title and "
-        "summary, in the same category and language; then the newest of its category."
+        "summary, in the same category and language; then the newest of its category.",
+        graphql_type=list["Article"],
     )
-    async def related(self, info: Info, first: int = 5) -> list["Article"]:
+    def related(self, info: Info, first: int = 5) -> Awaitable[list[Row]]:
         check_first(first)
         terms = related_terms(self.title, self.summary)
         key = RelatedKey(self.pk, self.category_id, self.language, terms, first)
-        rows = await info.context.loaders.related.load(key)
-        return [Article.from_model(row) for row in rows]
+        return info.context.loaders.related.load(key)
+
+
+def visible(row: Row | None, caller: Caller) -> Row | None:
+    """The article if the caller may see it: published, or any with `content:write`."""
+    if row is None:
+        return None
+    if row.status != models.ArticleStatus.PUBLISHED and not caller.can(Scope.CONTENT_WRITE):
+        return None
+    return row

@@ -1,14 +1,14 @@
-from typing import Self
-
 import strawberry
-from sqlalchemy import func
-from sqlmodel import select
+from sqlalchemy import func, select
 
-import models
 from app.context import Info
+from app.data.entities import AUTHORS
 from app.data.listing import Scope
-from resolvers.types.node import Node, encode_id
+from app.data.sql import Query
+from resolvers.types.node import Node
 from resolvers.types.pagination import PageInfo, articles_field
+
+_COUNT = Query(select(func.count().label("count")).select_from(AUTHORS))
 
 
 @strawberry.type
@@ -17,21 +17,8 @@ class Author(Node):
     name: str
     bio: str
     avatar_url: str | None
-    pk: strawberry.Private[int]
 
     articles = articles_field(Scope.AUTHOR, "Published articles of this author.")
-
-    @classmethod
-    def from_model(cls, row: models.Author) -> Self:
-        assert row.id is not None
-        return cls(
-            id=encode_id("Author", row.id),
-            slug=row.slug,
-            name=row.name,
-            bio=row.bio,
-            avatar_url=row.avatar_url,
-            pk=row.id,
-        )
 
 
 @strawberry.type
@@ -47,5 +34,6 @@ class AuthorConnection:
 
     @strawberry.field(description="How many authors there are, across all pages.")
     async def total_count(self, info: Info) -> int:
-        async with info.context.read_sessionmaker() as session:
-            return (await session.exec(select(func.count()).select_from(models.Author))).one()
+        (row,) = await info.context.reads.rows(_COUNT)
+        count: int = row.count
+        return count

@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+from typing import Any
 
 import strawberry
 
@@ -10,7 +11,18 @@ from app.errors import BadUserInput
 
 @strawberry.interface(description="An object with a globally unique ID, for client caches.")
 class Node:
-    id: strawberry.ID
+    # The objects behind these types are rows (app/data/entities.py): their type's name
+    # and primary key make the global ID.
+    typename: strawberry.Private[str]
+    pk: strawberry.Private[int]
+
+    @strawberry.field(description="Opaque and stable: refetch the object with `node(id:)`.")
+    def id(self) -> strawberry.ID:
+        return encode_id(self.typename, self.pk)
+
+    @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        return getattr(obj, "typename", None) == cls.__name__
 
 
 def encode_id(type_name: str, pk: int | None) -> strawberry.ID:

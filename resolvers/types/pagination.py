@@ -100,9 +100,6 @@ async def article_connection(
     scope_id: int | None = None,
 ) -> ArticleConnection:
     """One page of a listing, its cursors, and a lazily counted total."""
-    # Imported here: Article's module imports Author's, which imports this one.
-    from resolvers.types.article import Article
-
     listing.check_first(first)
     cursor = listing.decode_cursor(after, order_by) if after is not None else None
     criteria = filter.to_listing_filter() if filter else listing.ArticleFilter()
@@ -111,8 +108,7 @@ async def article_connection(
         listing.PageKey(key, scope_id, first, cursor)
     )
     edges = [
-        ArticleEdge(cursor=listing.encode_cursor(order_by, row), node=Article.from_model(row))
-        for row in rows[:first]
+        ArticleEdge(cursor=listing.encode_cursor(order_by, row), node=row) for row in rows[:first]
     ]
     return ArticleConnection(
         edges=edges,

@@ -1,11 +1,8 @@
-from typing import Self
-
 import strawberry
 
-import models
 from app.context import Info
 from app.data.listing import CountKey, Listing, Scope
-from resolvers.types.node import Node, encode_id
+from resolvers.types.node import Node
 from resolvers.types.pagination import articles_field
 
 
@@ -13,19 +10,13 @@ from resolvers.types.pagination import articles_field
 class Tag(Node):
     slug: str
     name: str
-    pk: strawberry.Private[int]
 
     articles = articles_field(Scope.TAG, "Published articles of this tag.")
 
     @strawberry.field(description="How many published articles carry this tag.")
     async def article_count(self, info: Info) -> int:
-        return await info.context.loaders.article_count.load(self.count_key)
+        return await info.context.loaders.article_count.load(tag_count_key(self.pk))
 
-    @property
-    def count_key(self) -> CountKey:
-        return CountKey(Listing(scope=Scope.TAG), self.pk)
 
-    @classmethod
-    def from_model(cls, row: models.Tag) -> Self:
-        assert row.id is not None
-        return cls(id=encode_id("Tag", row.id), slug=row.slug, name=row.name, pk=row.id)
+def tag_count_key(pk: int) -> CountKey:
+    return CountKey(Listing(scope=Scope.TAG), pk)
