@@ -4,12 +4,12 @@ import logging
 import uuid
 from typing import Any
 
-import graphql
 from graphql import ExecutionResult, GraphQLError
 from strawberry.execution import optimized_is_awaitable
 
 from app.context import Context
 from app.errors import UserError
+from app.gateway.compiled import Run, plan_for
 from app.gateway.limits import Document, analyse
 from resolvers.schema import schema
 
@@ -21,27 +21,37 @@ async def execute(
     variables: dict[str, Any],
     context: Context,
     operation_name: str | None = None,
+    planned: bool = True,
 ) -> ExecutionResult:
-    """Run a document that app.limits.analyse has parsed and validated.
+    """Run a document that app.gateway.limits.analyse has parsed and validated.
 
-    graphql-core runs it with Strawberry's resolvers, as Strawberry's Schema.execute
-    would; that one would also look the document up again in its parse and validation
-    caches, through extension hooks that cost a tenth of a `recordView` request's CPU.
+    A query runs by its plan (app/gateway/compiled.py); anything else, or with `planned`
+    False, runs on graphql-core's executor with Strawberry's resolvers, as Strawberry's
+    Schema.execute would (that one would also look the document up again in its parse
+    and validation caches, through extension hooks that cost a tenth of a `recordView`
+    request's CPU).
     """
     if document.errors:
         return ExecutionResult(None, list(document.errors))
-    result = graphql.execute(
+    executor = schema.execution_context_class.build(
         schema._schema,
         document.node,
-        variable_values=variables,
         context_value=context,
+        raw_variable_values=variables,
         operation_name=operation_name,
-        executor_class=schema.execution_context_class,
         # Strawberry's check, with a fast path for plain values, typed as a plain bool.
         is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
     )
-    if not isinstance(result, ExecutionResult):
-        result = await result
+    if isinstance(executor, list):  # the variables do not fit their definitions
+        result = ExecutionResult(None, executor)
+    elif planned and (plan := plan_for(document, executor)) is not None:
+        result = await Run(executor, plan).execute()
+    else:
+        outcome: Any = executor.execute_operation()
+        if not isinstance(outcome, ExecutionResult):
+            outcome = await outcome
+        assert isinstance(outcome, ExecutionResult), "no @defer or @stream in this schema"
+        result = outcome
     if result.errors:
         result.errors = [_coded(error) for error in result.errors]
     return result

@@ -5,7 +5,7 @@ crossed and an operator what to raise. All but the cost depend on the document a
 and are measured once per distinct document; the cost depends on the variables too.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -75,6 +75,7 @@ class Shape:
     most_directives: int
     introspects: bool
     cost: int | None  # None when it depends on the variables (a `first: $n`)
+    directive_variables: tuple[str, ...]  # what @skip and @include read: plans depend on them
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,9 @@ class Document:
     operation: OperationDefinitionNode | None
     shape: Shape | None
     errors: tuple[GraphQLError, ...]  # shared by every request that sends the document
+    # Execution plans (app/gateway/compiled.py) by the values of `directive_variables`;
+    # None where the operation cannot be planned.
+    plans: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False)
 
 
 @lru_cache(maxsize=256)  # documents of up to NEWSGATE_MAX_QUERY_BYTES
@@ -166,6 +170,7 @@ class _Walk:
         }
         self.aliases = 0
         self.most_directives = 0
+        self.directive_variables: set[str] = set()
         self.introspects = False
         self.reads_variables = False
 
@@ -178,6 +183,7 @@ class _Walk:
             self.most_directives,
             self.introspects,
             None if self.reads_variables else cost,
+            tuple(sorted(self.directive_variables)),
         )
 
     def cost(self, operation: OperationDefinitionNode) -> int:
@@ -196,6 +202,10 @@ class _Walk:
         found: list[tuple[FieldNode, GraphQLFieldMap, frozenset[str]]] = []
         for selection in selection_set.selections if selection_set else ():
             self.most_directives = max(self.most_directives, len(selection.directives or ()))
+            for directive in selection.directives or ():
+                for argument in directive.arguments or ():
+                    if isinstance(argument.value, VariableNode):
+                        self.directive_variables.add(argument.value.name.value)
             if isinstance(selection, FieldNode):
                 found.append((selection, fields, seen))
                 continue
