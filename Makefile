@@ -5,10 +5,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run migrate seed test lint format schema
+.PHONY: help install run migrate seed test lint format schema bench bench-tools
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -42,3 +42,9 @@ lint: install ## format the code and fix what ruff can
 
 schema: install ## regenerate schema.graphql from the code
 	$(PY) scripts/export_schema.py
+
+bench-tools: ## install wrk, the benchmark's load generator (Debian's package)
+	@command -v wrk >/dev/null || { apt-get install -y wrk || sudo apt-get install -y wrk; }
+
+bench: install bench-tools ## Newsgate against the hand-written floor (pass ARGS="--help" for options)
+	$(PY) scripts/bench.py $(ARGS)

@@ -110,6 +110,10 @@ class _Keys(TypeDecorator[list[Any]]):
     def process_bind_param(self, value: list[Any] | None, dialect: Dialect) -> Any:
         return value if dialect.name == "postgresql" else orjson.dumps(value).decode()
 
+    def bind_processor(self, dialect: Dialect) -> Any:
+        # asyncpg takes a list as an array as it is: no conversion item by item.
+        return None if dialect.name == "postgresql" else super().bind_processor(dialect)
+
 
 class AnyOf(ColumnElement[bool]):
     """`column IN (keys)` with the keys in one parameter, so the SQL text is the same for

@@ -19,7 +19,7 @@ plan (introspection, mutations, @defer and @stream) runs on graphql-core.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +46,7 @@ from graphql import (
 from graphql.execution import Executor
 from graphql.execution.collect_fields import FieldDetails, collect_fields, collect_subfields
 from graphql.execution.values import get_argument_values
-from graphql.pyutils import Path, Undefined, inspect
+from graphql.pyutils import Path, Undefined, inspect, is_iterable
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema_converter import GraphQLCoreConverter, get_arguments
 from strawberry.types.field import StrawberryField
@@ -58,6 +58,8 @@ from resolvers.schema import schema
 _SCHEMA: GraphQLSchema = schema._schema
 _BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
 ROWS = (Record, PlainRow)  # what app/data/sql.py reads: subscripted by column name
+# graphql-core's coercion returns a str as it is for these scalars.
+UNCHANGED: dict[str, type] = {"String": str, "ID": str}
 
 
 class Unsupported(Exception):
@@ -79,6 +81,7 @@ class NonNull:
 class ListOf:
     inner: "Completion"
     nullable_items: bool
+    objects: "Selection | None" = None  # when the items are objects of one type
 
 
 @dataclass(slots=True)
@@ -110,6 +113,9 @@ class Field:
     nullable: bool
     completion: Completion = field(init=False)
     leaf: GraphQLLeafType | None = None  # when its type is a scalar or enum (or a non-null one)
+    # The Python type the leaf's coercion gives back unchanged (str for String and ID):
+    # a value of exactly that type needs no call.
+    unchanged: type | None = None
     typename: str | None = None  # for __typename: the value
     attribute: str | None = None  # for a field without resolver: what it reads
     strawberry: StrawberryField | None = None  # for a field with a resolver
@@ -177,6 +183,7 @@ class _Planner:
             completion = completion.inner
         if type(completion) is Leaf:
             planned.leaf = completion.type
+            planned.unchanged = UNCHANGED.get(completion.type.name)
         return planned
 
     def completion(self, type_: GraphQLOutputType, planned: Field) -> Completion:
@@ -184,7 +191,9 @@ class _Planner:
             return NonNull(self.completion(type_.of_type, planned))
         if isinstance(type_, GraphQLList):
             inner = self.completion(type_.of_type, planned)
-            return ListOf(inner, not is_non_null_type(type_.of_type))
+            item = inner.inner if type(inner) is NonNull else inner
+            objects = item if type(item) is Selection else None
+            return ListOf(inner, not is_non_null_type(type_.of_type), objects)
         if is_leaf_type(type_):
             return Leaf(type_)
         if is_object_type(type_):
@@ -232,7 +241,7 @@ def _path(position: Position) -> list[str | int]:
 
 
 Item = tuple[Any, Selection, dict[str, Any], Position]  # an object to complete, at a depth
-Waiting = tuple[Awaitable[Any], Field, dict[str, Any], Position]  # a field's awaited value
+Waiting = tuple["asyncio.Future[Any]", Field, dict[str, Any], Position]  # a field's awaited value
 
 
 class Run:
@@ -275,26 +284,29 @@ class Run:
                         value = (calls[planned.index] or self._call(planned))(source)
                         if optimized_is_awaitable(value):
                             out[planned.key] = None  # holds the key's place in the response
+                            if not isinstance(value, asyncio.Future):
+                                value = asyncio.ensure_future(value)  # a coroutine runs now
                             waiting.append((value, planned, out, position))
                             continue
                     leaf = planned.leaf
                     if leaf is not None and value is not None:
-                        out[planned.key] = _coerced(leaf, value)
+                        if type(value) is not planned.unchanged:
+                            value = _coerced(leaf, value)
+                        out[planned.key] = value
                         continue
                 except Exception as error:
                     self._fail(error, planned, out, position)
                     continue
                 self._complete(planned, value, out, position, below)
-        while waiting:
-            batch, waiting = waiting, []
-            results = await asyncio.gather(*(entry[0] for entry in batch), return_exceptions=True)
-            for (_, planned, out, position), result in zip(batch, results, strict=True):
-                if isinstance(result, BaseException):
-                    if not isinstance(result, Exception):
-                        raise result
-                    self._fail(result, planned, out, position)
-                else:
-                    self._complete(planned, result, out, position, below)
+        # One by one: most are loader futures of a few batches, done together, and a done
+        # future's await costs nothing (gather would add a callback to each).
+        for future, planned, out, position in waiting:
+            try:
+                result = await future
+            except Exception as error:
+                self._fail(error, planned, out, position)
+            else:
+                self._complete(planned, result, out, position, below)
         return below
 
     def _complete(
@@ -350,14 +362,28 @@ class Run:
         here: Position,
         below: list[Item],
     ) -> list[Any]:
-        if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+        if type(value) is not list and not is_iterable(value):
             raise GraphQLError(
                 "Expected Iterable, but did not find one for field"
                 f" '{planned.parent}.{planned.name}'."
             )
         items: list[Any] = []
+        objects = completion.objects
+        is_type_of = objects.type.is_type_of if objects is not None else None
+        info = self._info(planned)
         for index, item in enumerate(value):
             place = (here, index, completion.nullable_items)
+            # The common case first: an object of the expected type, completed below.
+            if (
+                objects is not None
+                and item is not None
+                and not isinstance(item, Exception)
+                and (is_type_of is None or is_type_of(item, info))
+            ):
+                out: dict[str, Any] = {}
+                below.append((item, objects, out, place))
+                items.append(out)
+                continue
             try:
                 items.append(self._value(completion.inner, planned, item, place, below))
             except Exception as error:

@@ -22,7 +22,10 @@ class Node:
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
-        return getattr(obj, "typename", None) == cls.__name__
+        try:
+            return bool(obj["typename"] == cls.__name__)
+        except (TypeError, KeyError):
+            return False
 
 
 def encode_id(type_name: str, pk: int | None) -> strawberry.ID:
