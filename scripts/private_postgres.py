@@ -22,7 +22,7 @@ DEFAULT_SETTINGS = {
     "full_page_writes": "off",
     "synchronous_commit": "off",
     "shared_preload_libraries": "pg_stat_statements",
-    "pg_stat_statements.track": "all",
+    "pg_stat_statements.track": "top",  # statements clients send, not those inside functions
     "max_connections": "200",
 }
 
