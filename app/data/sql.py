@@ -9,6 +9,7 @@ statements go through SQLAlchemy, which converts SQLite's stored text to Python 
 Either way a row's columns read as attributes: `row.title`.
 """
 
+import asyncio
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -135,6 +136,11 @@ class SQLiteReads:
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def rows(self, query: Query, /, **values: Any) -> list[Row]:
+        # Shielded: cancelled inside SQLAlchemy's greenlet (a sibling field failed, the
+        # request timed out), the connection would never return to the pool.
+        return await asyncio.shield(self._rows(query, values))
+
+    async def _rows(self, query: Query, values: dict[str, Any]) -> list[Row]:
         async with self._engine.connect() as connection:
             result = await connection.execute(query.statement, values)
             return [PlainRow(row._mapping) for row in result]

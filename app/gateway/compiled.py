@@ -253,6 +253,7 @@ class Run:
         self.data: dict[str, Any] | None = {}
         self.errors: list[GraphQLError] = []
         self.nulled: set[tuple[str | int, ...]] = set()
+        self.propagating: list[tuple[GraphQLError, Position]] = []  # see _record
         # Per field of the plan, made when first needed: its resolver with this request's
         # arguments, and its resolve info.
         self.calls: list[Callable[[Any], Any] | None] = [None] * plan.fields
@@ -307,6 +308,9 @@ class Run:
                 self._fail(error, planned, out, position)
             else:
                 self._complete(planned, result, out, position, below)
+        for propagated, nulled in self.propagating:
+            self._null(propagated, nulled)
+        self.propagating.clear()
         return below
 
     def _complete(
@@ -417,18 +421,28 @@ class Run:
         self._record(error, planned, here)
 
     def _record(self, error: Exception, planned: Field, place: Position) -> None:
-        """Locate `error` at `place`, null the nearest nullable position at or above it, and
+        """Locate `error` at `place`; null the nearest nullable position at or above it, and
         collect the error unless that position (or one above) was nulled already: what
-        graphql-core's error collection does."""
+        graphql-core's error collection does.
+
+        An error nulling a position above its own is applied at the end of the depth:
+        in graphql-core it reaches that position only as the awaits above it unwind,
+        after the errors its siblings' fields caught where they happened."""
         located = located_error(error, planned.nodes, _path(place))
         nulled = place
         while nulled is not None and not nulled[2]:
             nulled = nulled[0]
-        keys = tuple(_path(nulled))
+        if nulled is place:
+            self._null(located, nulled)
+        else:
+            self.propagating.append((located, nulled))
+
+    def _null(self, error: GraphQLError, position: Position) -> None:
+        keys = tuple(_path(position))
         if any(keys[:length] in self.nulled for length in range(len(keys) + 1)):
             return
         self.nulled.add(keys)
-        self.errors.append(located)
+        self.errors.append(error)
         self._set_null(keys)
 
     def _set_null(self, keys: tuple[str | int, ...]) -> None:

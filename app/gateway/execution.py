@@ -62,6 +62,7 @@ async def run(
     context: Context,
     variables: dict[str, Any] | None = None,
     operation_name: str | None = None,
+    planned: bool = True,
 ) -> ExecutionResult:
     """Run a document from its text, without the HTTP endpoint's checks (for tests and
     scripts)."""
@@ -69,7 +70,7 @@ async def run(
         document = analyse(schema._schema, query, operation_name, context.settings.max_tokens)
     except GraphQLError as error:
         return ExecutionResult(None, [error])
-    return await execute(document, variables or {}, context, operation_name)
+    return await execute(document, variables or {}, context, operation_name, planned)
 
 
 def _coded(error: GraphQLError) -> GraphQLError:

@@ -1,0 +1,161 @@
+"""The planned execution (app/gateway/compiled.py) answers as graphql-core does, byte for
+byte, errors and nulls included: on the site's documents and on queries generated from
+the schema. NEWSGATE_FUZZ_EXAMPLES sets how many are generated (default 40 per database)."""
+
+import os
+from datetime import UTC
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis_graphql import nodes, queries
+
+from app.context import Context
+from app.data.sql import Reads
+from app.db import make_sessionmaker
+from app.gateway.execution import run
+from app.gateway.limits import analyse
+from app.popularity.recorder import ViewRecorder
+from models.base import utcnow
+from resolvers.schema import schema
+from resolvers.types.node import encode_id
+from scripts.bench import FRONT_PAGE, POPULAR, SEARCH
+from tests.factories import add_views, make_article, make_author, make_category, make_tag
+
+EXAMPLES = int(os.environ.get("NEWSGATE_FUZZ_EXAMPLES", "40"))
+
+DOCUMENTS: list[tuple[str, dict[str, Any]]] = [
+    (FRONT_PAGE, {}),
+    (POPULAR, {}),
+    (SEARCH, {"query": "flood"}),
+    ("query Trivial { __typename }", {}),
+    (
+        """query ($slug: String!) {
+          article(slug: $slug) {
+            id title body publishedAt updatedAt readingTimeMinutes language status version
+            author {
+              name bio avatarUrl
+              articles(first: 2) { totalCount edges { cursor node { slug } } }
+            }
+            category { name slug } tags { name slug articleCount }
+            viewCount lastDay: views(window: DAY) lastWeek: views(window: WEEK)
+            related(first: 3) { title slug author { name } }
+          }
+          latestNews(first: 3) { title }
+        }""",
+        {"slug": "flood-1"},
+    ),
+    (
+        """{ articles(first: 2, filter: {language: "en"}, orderBy: VIEWS_DESC) {
+          totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+          edges { cursor node { __typename slug } } } }""",
+        {},
+    ),
+    ("{ a: latestNews(first: 2) { title } b: latestNews(first: 1) { slug title } }", {}),
+    (
+        """query ($with: Boolean!) {
+          latestNews(first: 2) { ...card author @include(if: $with) { name } }
+        } fragment card on Article { slug ... on Article { title } }""",
+        {"with": False},
+    ),
+    ("{ categories { name articles(first: 1) { edges { node { slug } } } } }", {}),
+    ("{ tags(first: 3, orderBy: ARTICLE_COUNT) { name articleCount } }", {}),
+    ("{ authors(first: 2) { totalCount edges { cursor node { name } } } }", {}),
+    ("{ trendingArticles(first: 2) { rank score article { slug } } }", {}),
+    # Errors: a bad argument nulls the whole response through non-null parents ...
+    ("{ latestNews(first: 3) { title related(first: 0) { slug } } }", {}),
+    ("{ latestNews(first: 0) { title } categories { name } }", {}),
+    # ... or only a nullable one.
+    ('{ article(slug: "flood-1") { title related(first: 500) { slug } } tags { name } }', {}),
+    ('{ a: article(slug: "nope") { title } b: article(id: "bm90IG9ucw==") { title } }', {}),
+    ("{ node(id: $id) { id __typename ... on Author { name } ... on Article { title } } }", {}),
+    ("query ($ids: [ID!]!) { nodes(ids: $ids) { __typename id ... on Tag { name } } }", {}),
+    ('{ search(query: "   ") { edges { node { slug } } } }', {}),
+    ('{ articles(first: 2, after: "nonsense") { edges { node { slug } } } }', {}),
+]
+
+
+@pytest.fixture
+async def newsroom(session) -> dict[str, Any]:
+    """A few articles of two stories, with authors, categories, tags and views."""
+    writers = [await make_author(session, bio=f"Writes {n}.") for n in range(2)]
+    sections = [await make_category(session) for _ in range(2)]
+    tags = [await make_tag(session) for _ in range(3)]
+    made = []
+    for n in range(6):
+        article = await make_article(
+            session,
+            slug=f"{'flood' if n % 2 else 'budget'}-{n}",
+            title=f"{'Flood waters rise' if n % 2 else 'Budget passes'} in town {n}",
+            author=writers[n % 2],
+            category=sections[n % 2],
+            tags=tags[: 1 + n % 3],
+        )
+        await add_views(session, article, views=n + 1, hours_ago=n)
+        made.append(article)
+    return {"article": made[1], "author": writers[0], "tag": tags[0]}
+
+
+def _rendered(result: Any) -> bytes:
+    body: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        errors = []
+        for error in result.errors:
+            formatted = dict(error.formatted)
+            extensions = dict(formatted.get("extensions") or {})
+            extensions.pop("errorId", None)  # new for each masked error
+            formatted["extensions"] = extensions
+            errors.append(formatted)
+        body["errors"] = errors
+    return orjson.dumps(body)
+
+
+async def _both(engine, reads: Reads, views: ViewRecorder, query: str, variables: dict[str, Any]):
+    """The planned answer and graphql-core's, rendered as the endpoint renders them."""
+    answers = []
+    now = utcnow()  # the same moment for both: trending scores and windows depend on it
+    for planned in (True, False):
+        context = Context(sessionmaker=make_sessionmaker(engine), reads=reads, views=views, now=now)
+        answers.append(_rendered(await run(query, context, variables, planned=planned)))
+    document = analyse(schema._schema, query, None, context.settings.max_tokens)
+    if not document.errors:  # it ran: by its plan, not graphql-core's executor again
+        assert [plan for plan in document.plans.values() if plan is not None]
+    return answers
+
+
+@pytest.mark.parametrize(("query", "variables"), DOCUMENTS)
+async def test_site_documents_answer_as_graphql_core_does(
+    engine, reads, views, refresh, newsroom, query, variables
+):
+    await refresh()
+    variables = {
+        **variables,
+        "id": encode_id("Author", newsroom["author"].id),
+        "ids": [
+            encode_id("Article", newsroom["article"].id),
+            encode_id("Tag", newsroom["tag"].id),
+            encode_id("Author", 10**6),
+        ],
+    }
+    used = {name: value for name, value in variables.items() if f"${name}" in query}
+    planned, core = await _both(engine, reads, views, query, used)
+    assert planned == core
+
+
+DATETIMES = st.datetimes(timezones=st.just(UTC)).map(
+    lambda moment: nodes.String(moment.isoformat())
+)
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(query=queries(schema.as_str(), custom_scalars={"DateTime": DATETIMES}))
+async def test_generated_queries_answer_as_graphql_core_does(engine, reads, views, newsroom, query):
+    planned, core = await _both(engine, reads, views, query, {})
+    assert planned == core
