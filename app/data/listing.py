@@ -270,8 +270,9 @@ def _page_query(listing: Listing, after: bool, parents: int) -> Query:
     walks the index like a single page does, where ROW_NUMBER() over all parents would
     rank every article of every parent first."""
     columns = entity_columns(ARTICLES)
+    per_values = bool(listing.filter.tag_slugs)  # a tag on ten articles, or on a million
     if parents <= 1:
-        return Query(_one_page(listing, after, bindparam("scope_id"), *columns))
+        return Query(_one_page(listing, after, bindparam("scope_id"), *columns), per_values)
     pages = [
         select(
             _one_page(
@@ -284,7 +285,8 @@ def _page_query(listing: Listing, after: bool, parents: int) -> Query:
     return Query(
         select(paged.c.parent, *columns)
         .join(paged, paged.c.id == ARTICLES.c.id)
-        .order_by(paged.c.parent, *_ordering(listing.order))
+        .order_by(paged.c.parent, *_ordering(listing.order)),
+        per_values,
     )
 
 
@@ -315,12 +317,13 @@ async def load_article_pages(keys: Sequence[PageKey], reads: Reads) -> list[list
 def _count_query(listing: Listing) -> Query:
     """How many articles a listing holds, per parent in `scope_ids` when it has a scope."""
     if listing.scope is None:
-        return Query(_base(listing, func.count().label("count")))
+        return Query(_base(listing, func.count().label("count")), plan_per_values=True)
     scope = _scope_column(listing.scope)
     return Query(
         _base(listing, scope.label("parent"), func.count().label("count"))
         .where(AnyOf(scope, [], name="scope_ids"))
-        .group_by(scope)
+        .group_by(scope),
+        plan_per_values=True,
     )
 
 

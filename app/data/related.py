@@ -215,7 +215,8 @@ def _ranked(count: int, sqlite: bool) -> Query:
         select(*entity_columns(ARTICLES), ranked.c.source_id)
         .join(ranked, ranked.c.id == ARTICLES.c.id)
         .where(ranked.c.rank <= bindparam("first"))
-        .order_by(ranked.c.source_id, ranked.c.rank)
+        .order_by(ranked.c.source_id, ranked.c.rank),
+        plan_per_values=True,
     )
 
 

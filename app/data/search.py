@@ -337,7 +337,8 @@ def _statement(sqlite: bool, filter: ArticleFilter, order: SearchOrder, after: b
             engine.snippet().label("snippet"),
         )
         .join(page, page.c.id == ARTICLES.c.id)
-        .order_by(*page_order)
+        .order_by(*page_order),
+        plan_per_values=True,
     )
 
 
