@@ -56,4 +56,5 @@ async def _ranked(
         check_first(first),
         category_slug=check_text(category_slug, "categorySlug"),
         language=check_text(language, "language"),
+        body=info.context.loaders.article_body,
     )

@@ -25,6 +25,7 @@ async def search(
         filter=filter.to_listing_filter() if filter else listing.ArticleFilter(),
         order=order_by,
         now=info.context.now,
+        body=info.context.loaders.article_body,
     )
     edges = [
         SearchEdge(

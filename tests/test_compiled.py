@@ -159,3 +159,15 @@ DATETIMES = st.datetimes(timezones=st.just(UTC)).map(
 async def test_generated_queries_answer_as_graphql_core_does(engine, reads, views, newsroom, query):
     planned, core = await _both(engine, reads, views, query, {})
     assert planned == core
+
+
+async def test_article_rows_leave_out_bodies_no_field_shows(gql, statements, newsroom):
+    statements.clear()
+    result = await gql("{ latestNews(first: 2) { title related(first: 1) { title } } }")
+    assert result.errors is None
+    assert statements.statements
+    assert not [s for s in statements.statements if "article.body" in s]
+    statements.clear()
+    result = await gql("{ latestNews(first: 2) { title } a: latestNews(first: 1) { body } }")
+    assert result.data["a"][0]["body"] == "Some words about the story."
+    assert [s for s in statements.statements if "article.body" in s]

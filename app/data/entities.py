@@ -24,14 +24,17 @@ TYPENAMES = {ARTICLES: "Article", AUTHORS: "Author", CATEGORIES: "Category", TAG
 UNREAD = {"created_at", "usage_count"}
 
 
-def entity_columns(table: Any) -> list[ColumnElement[Any]]:
-    """The columns of `table` (or an alias of it) as entity rows name them."""
+def entity_columns(table: Any, body: bool = True) -> list[ColumnElement[Any]]:
+    """The columns of `table` (or an alias of it) as entity rows name them; an article's
+    without its body unless `body` (bodies are most of an article's bytes, and only an
+    article page shows one)."""
     typename = TYPENAMES[table if table in TYPENAMES else table.element]
+    left_out = UNREAD | {"id"} | (set() if body else {"body"})
     columns: list[ColumnElement[Any]] = [
         literal(typename).label("typename"),
         table.c.id.label("pk"),
     ]
-    columns += [column for column in table.c if column.name not in UNREAD | {"id"}]
+    columns += [column for column in table.c if column.name not in left_out]
     return columns
 
 

@@ -262,14 +262,14 @@ def _one_page(listing: Listing, after: bool, scope_id: Any, *columns: Any) -> An
 
 
 @lru_cache(maxsize=512)
-def _page_query(listing: Listing, after: bool, parents: int) -> Query:
+def _page_query(listing: Listing, after: bool, parents: int, body: bool) -> Query:
     """Rows of the page of `listing` (built per shape: see Listing.shape), for one parent
     (`scope_id`) or, with `parents` > 1, for each of `scope_0` ... as (parent, row).
 
     Several parents' pages are one LIMIT query per parent glued with UNION ALL: each
     walks the index like a single page does, where ROW_NUMBER() over all parents would
     rank every article of every parent first."""
-    columns = entity_columns(ARTICLES)
+    columns = entity_columns(ARTICLES, body)
     per_values = bool(listing.filter.tag_slugs)  # a tag on ten articles, or on a million
     if parents <= 1:
         return Query(_one_page(listing, after, bindparam("scope_id"), *columns), per_values)
@@ -290,7 +290,9 @@ def _page_query(listing: Listing, after: bool, parents: int) -> Query:
     )
 
 
-async def load_article_pages(keys: Sequence[PageKey], reads: Reads) -> list[list[Row]]:
+async def load_article_pages(
+    keys: Sequence[PageKey], reads: Reads, body: bool = True
+) -> list[list[Row]]:
     """Up to `first + 1` articles per key (the extra one tells whether a next page exists)."""
     groups: defaultdict[tuple[Listing, int, Cursor | None], list[Any]] = defaultdict(list)
     for key in keys:
@@ -300,7 +302,7 @@ async def load_article_pages(keys: Sequence[PageKey], reads: Reads) -> list[list
         values = {**filter_values(listing.filter), "limit": first + 1}
         if after is not None:
             values.update(after_value=after.value, after_id=after.id)
-        query = _page_query(listing.shape(), after is not None, len(scope_ids))
+        query = _page_query(listing.shape(), after is not None, len(scope_ids), body)
         found: defaultdict[int | None, list[Row]] = defaultdict(list)
         if len(scope_ids) == 1:
             found[scope_ids[0]] = await reads.rows(query, scope_id=scope_ids[0], **values)

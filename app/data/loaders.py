@@ -22,15 +22,16 @@ _taggings: Table = ArticleTag.__table__  # type: ignore[attr-defined]
 
 
 @cache
-def _rows_by(table: Table, column: str) -> Query:
-    return Query(select(*entity_columns(table)).where(AnyOf(table.c[column], [], name="keys")))
+def _rows_by(table: Table, column: str, body: bool) -> Query:
+    columns = entity_columns(table, body)
+    return Query(select(*columns).where(AnyOf(table.c[column], [], name="keys")))
 
 
 async def load_rows_by(
-    table: Table, column: str, keys: Sequence[Any], reads: Reads
+    table: Table, column: str, keys: Sequence[Any], reads: Reads, body: bool = True
 ) -> list[Row | None]:
     """Rows of `table` whose unique `column` (id or slug) is each key, None where missing."""
-    rows = await reads.rows(_rows_by(table, column), keys=list(keys))
+    rows = await reads.rows(_rows_by(table, column, body), keys=list(keys))
     found = {row.pk if column == "id" else getattr(row, column): row for row in rows}
     return [found.get(key) for key in keys]
 
@@ -58,6 +59,9 @@ class Loaders:
     def __init__(self, reads: Reads, now: datetime) -> None:
         self._reads = reads
         self._now = now
+        # Whether article rows carry their body: a planned document that shows none
+        # leaves it out (app/gateway/execution.py).
+        self.article_body = True
 
     def _batched(
         self,
@@ -71,11 +75,11 @@ class Loaders:
 
     @cached_property
     def article_by_id(self) -> DataLoader[int, Row | None]:
-        return self._batched(load_rows_by, ARTICLES, "id")
+        return self._batched(load_rows_by, ARTICLES, "id", body=self.article_body)
 
     @cached_property
     def article_by_slug(self) -> DataLoader[str, Row | None]:
-        return self._batched(load_rows_by, ARTICLES, "slug")
+        return self._batched(load_rows_by, ARTICLES, "slug", body=self.article_body)
 
     @cached_property
     def author_by_id(self) -> DataLoader[int, Row | None]:
@@ -99,7 +103,7 @@ class Loaders:
 
     @cached_property
     def article_page(self) -> DataLoader[PageKey, list[Row]]:
-        return self._batched(load_article_pages)
+        return self._batched(load_article_pages, body=self.article_body)
 
     @cached_property
     def article_count(self) -> DataLoader[CountKey, int]:
@@ -118,4 +122,4 @@ class Loaders:
     def related(self) -> DataLoader[RelatedKey, list[Row]]:
         # Each article in a batch adds three parameters to the ranking statement: a cap
         # keeps a deeply nested document within PostgreSQL's 32,767.
-        return self._batched(load_related, max_batch_size=MAX_RELATED_BATCH)
+        return self._batched(load_related, max_batch_size=MAX_RELATED_BATCH, body=self.article_body)

@@ -100,7 +100,7 @@ def ranking_column(window: Window | None) -> Any:
 
 
 @lru_cache(maxsize=64)
-def _ranked_query(window: Window | None, category: bool, language: bool) -> Query:
+def _ranked_query(window: Window | None, category: bool, language: bool, body: bool) -> Query:
     score = ranking_column(window)
     conditions = [ARTICLES.c.status == ArticleStatus.PUBLISHED]
     if window is not None:
@@ -110,7 +110,7 @@ def _ranked_query(window: Window | None, category: bool, language: bool) -> Quer
         conditions.append(ARTICLES.c.category_id == category_id.scalar_subquery())
     if language:
         conditions.append(ARTICLES.c.language == bindparam("language"))
-    stmt = select(*entity_columns(ARTICLES), score.label("score")).where(*conditions)
+    stmt = select(*entity_columns(ARTICLES, body), score.label("score")).where(*conditions)
     tiebreak = ARTICLES.c.id
     if score.table is _popularity:
         stmt = stmt.join(_popularity, _popularity.c.article_id == ARTICLES.c.id)
@@ -124,6 +124,7 @@ async def ranked_articles(
     first: int,
     category_slug: str | None = None,
     language: str | None = None,
+    body: bool = True,
 ) -> list[Row]:
     """The `first` published articles most viewed in `window`, or trending (None), each
     with its `score`, best first.
@@ -131,5 +132,5 @@ async def ranked_articles(
     Windows and trending come from article_popularity, which app/popularity/rollup.py
     keeps up to date, so this walks an index instead of summing buckets.
     """
-    query = _ranked_query(window, category_slug is not None, language is not None)
+    query = _ranked_query(window, category_slug is not None, language is not None, body)
     return await reads.rows(query, first=first, category=category_slug, language=language)

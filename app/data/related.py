@@ -77,18 +77,21 @@ def related_terms(title: str, summary: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(word for word in words if word != "or"))[:MAX_TERMS]
 
 
-async def load_related(keys: Sequence[RelatedKey], reads: Reads) -> list[list[Row]]:
+async def load_related(
+    keys: Sequence[RelatedKey], reads: Reads, body: bool = True
+) -> list[list[Row]]:
     """Up to `first` related published articles per key, best first, never the article itself."""
     first = max(key.first for key in keys)
     sqlite = reads.dialect == "sqlite"
     by_source: defaultdict[int, list[Row]] = defaultdict(list)
-    for row in await reads.rows(_ranked(len(keys), sqlite), **_ranked_params(keys, first, sqlite)):
+    ranked = _ranked(len(keys), sqlite, body)
+    for row in await reads.rows(ranked, **_ranked_params(keys, first, sqlite)):
         by_source[row.source_id].append(row)
     short = sorted({key.category_id for key in keys if len(by_source[key.article_id]) < key.first})
     newest: defaultdict[int, list[Row]] = defaultdict(list)
     if short:
         categories = {f"category_{n}": category_id for n, category_id in enumerate(short)}
-        for row in await reads.rows(_newest(len(short)), limit=first + 1, **categories):
+        for row in await reads.rows(_newest(len(short), body), limit=first + 1, **categories):
             newest[row.category_key].append(row)
     return [
         _first_distinct(
@@ -126,7 +129,7 @@ def _ranked_params(keys: Sequence[RelatedKey], first: int, sqlite: bool) -> dict
 
 
 @lru_cache(maxsize=128)
-def _ranked(count: int, sqlite: bool) -> Query:
+def _ranked(count: int, sqlite: bool, body: bool) -> Query:
     """(article, source id) rows: each of `count` sources' best `first` candidates, best
     first. Built once per count and engine (building it cost more than running it), and
     run with _ranked_params()."""
@@ -212,7 +215,7 @@ def _ranked(count: int, sqlite: bool) -> Query:
         ),
     ).subquery()
     return Query(
-        select(*entity_columns(ARTICLES), ranked.c.source_id)
+        select(*entity_columns(ARTICLES, body), ranked.c.source_id)
         .join(ranked, ranked.c.id == ARTICLES.c.id)
         .where(ranked.c.rank <= bindparam("first"))
         .order_by(ranked.c.source_id, ranked.c.rank),
@@ -255,7 +258,7 @@ def _text_similarity(count: int, source_id: Any, candidate_id: Any, sqlite: bool
 
 
 @lru_cache(maxsize=128)
-def _newest(categories: int) -> Query:
+def _newest(categories: int, body: bool) -> Query:
     """Rows of the newest `limit` published articles of each of `category_0`, ... and
     overall, each with `category_key`: its category's parameter, or ANY_CATEGORY."""
     keys: list[Any] = [bindparam(f"category_{n}", type_=Integer) for n in range(categories)]
@@ -272,7 +275,7 @@ def _newest(categories: int) -> Query:
         pages.append(select(page.order_by(*newest_first).limit(bindparam("limit")).subquery()))
     newest = union_all(*pages).subquery()
     return Query(
-        select(*entity_columns(ARTICLES), newest.c.category_key)
+        select(*entity_columns(ARTICLES, body), newest.c.category_key)
         .join(newest, newest.c.id == ARTICLES.c.id)
         .order_by(newest.c.category_key, *newest_first)
     )

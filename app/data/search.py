@@ -312,7 +312,9 @@ def _newest_matches(engine: _Engine, filter: ArticleFilter, limit: Any, after: b
 
 
 @lru_cache(maxsize=256)
-def _statement(sqlite: bool, filter: ArticleFilter, order: SearchOrder, after: bool) -> Query:
+def _statement(
+    sqlite: bool, filter: ArticleFilter, order: SearchOrder, after: bool, body: bool
+) -> Query:
     """The search, built once for each engine, shape of filter, order and whether it pages
     on: building it costs more than PostgreSQL takes to run it. Run with _parameters()
     and the filter's values."""
@@ -332,7 +334,7 @@ def _statement(sqlite: bool, filter: ArticleFilter, order: SearchOrder, after: b
         page_order = [page.c.score.desc(), page.c.id.desc()]
     return Query(
         sa_select(
-            *entity_columns(ARTICLES),
+            *entity_columns(ARTICLES, body),
             page.c.score.label("score"),
             engine.snippet().label("snippet"),
         )
@@ -364,6 +366,7 @@ async def search_articles(
     filter: ArticleFilter,
     order: SearchOrder,
     now: datetime,
+    body: bool = True,
 ) -> list[Hit]:
     """Up to `first + 1` hits (the extra one tells whether a next page exists)."""
     position = decode_cursor(after, order) if after is not None else None
@@ -372,7 +375,7 @@ async def search_articles(
     tsquery = None if sqlite else await _tsquery(reads, query, filter.language)
     if not sqlite and tsquery is None:
         return []
-    statement = _statement(sqlite, filter.shape(), order, position is not None)
+    statement = _statement(sqlite, filter.shape(), order, position is not None, body)
     parameters = _parameters(fts5, tsquery, first, now, position)
     rows = await reads.rows(statement, **parameters, **filter_values(filter))
     return [

@@ -125,6 +125,7 @@ class Field:
 class Plan:
     root: Selection
     fields: int  # how many Fields it has
+    article_body: bool  # whether any article's body is asked for
 
 
 def compile_operation(executor: Executor[Any]) -> Plan:
@@ -141,13 +142,14 @@ def compile_operation(executor: Executor[Any]) -> Plan:
         raise Unsupported("@defer")
     planner = _Planner(executor)
     root = planner.selection(query_type, collected.grouped_field_set)
-    return Plan(root, planner.count)
+    return Plan(root, planner.count, planner.article_body)
 
 
 class _Planner:
     def __init__(self, executor: Executor[Any]) -> None:
         self.executor = executor
         self.count = 0
+        self.article_body = False
 
     def selection(
         self, type_: GraphQLObjectType, grouped: dict[str, list[FieldDetails]]
@@ -164,6 +166,7 @@ class _Planner:
         if definition is None:  # pragma: no cover (validation refuses unknown fields)
             raise Unsupported(name)
         nodes = [detail.node for detail in details]
+        self.article_body |= (type_.name, name) == ("Article", "body")
         nullable = not is_non_null_type(definition.type)
         planned = Field(self.count, key, name, type_, definition, nodes, details, nullable)
         self.count += 1
