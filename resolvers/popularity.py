@@ -50,11 +50,13 @@ async def _ranked(
     category_slug: str | None,
     language: str | None,
 ) -> list[Row]:
-    return await popularity.ranked_articles(
+    rows = await popularity.ranked_articles(
         info.context.reads,
         window,
         check_first(first),
         category_slug=check_text(category_slug, "categorySlug"),
         language=check_text(language, "language"),
-        body=info.context.loaders.article_body,
+        articles=info.context.loaders.article_columns,
     )
+    info.context.loaders.prime_relations(rows)
+    return rows

@@ -25,8 +25,9 @@ async def search(
         filter=filter.to_listing_filter() if filter else listing.ArticleFilter(),
         order=order_by,
         now=info.context.now,
-        body=info.context.loaders.article_body,
+        articles=info.context.loaders.article_columns,
     )
+    info.context.loaders.prime_relations(hit.article for hit in hits)
     edges = [
         SearchEdge(
             cursor=hit.cursor,

@@ -30,7 +30,15 @@ from sqlalchemy import (
     union_all,
 )
 
-from app.data.entities import ARTICLES, AUTHORS, CATEGORIES, TAGS, entity_columns
+from app.data.entities import (
+    ARTICLES,
+    AUTHORS,
+    CATEGORIES,
+    TAGS,
+    WHOLE_ARTICLES,
+    ArticleColumns,
+    article_select,
+)
 from app.data.sql import Query, Reads, Row
 from app.db import AnyOf
 from app.errors import BadUserInput
@@ -233,8 +241,9 @@ def filter_values(f: ArticleFilter) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value is not None}
 
 
-def _base(listing: Listing, *columns: Any) -> Any:
-    stmt = select(*columns).select_from(ARTICLES).where(*published_matching(listing.filter))
+def _filtered(listing: Listing, stmt: Any) -> Any:
+    """`stmt` (a SELECT from article) narrowed to the listing's articles."""
+    stmt = stmt.where(*published_matching(listing.filter))
     if listing.scope is Scope.TAG:
         stmt = stmt.join(_taggings, _taggings.c.article_id == ARTICLES.c.id)
     return stmt
@@ -251,9 +260,9 @@ def _after(order: ArticleOrder) -> ColumnElement[bool]:
     return key < bound if order.descending else key > bound
 
 
-def _one_page(listing: Listing, after: bool, scope_id: Any, *columns: Any) -> Any:
+def _one_page(listing: Listing, after: bool, scope_id: Any, stmt: Any) -> Any:
     """One page as a plain LIMIT query, which walks the matching index."""
-    stmt = _base(listing, *columns)
+    stmt = _filtered(listing, stmt)
     if listing.scope is not None:
         stmt = stmt.where(_scope_column(listing.scope) == scope_id)
     if after:
@@ -262,28 +271,31 @@ def _one_page(listing: Listing, after: bool, scope_id: Any, *columns: Any) -> An
 
 
 @lru_cache(maxsize=512)
-def _page_query(listing: Listing, after: bool, parents: int, body: bool) -> Query:
+def _page_query(listing: Listing, after: bool, parents: int, articles: ArticleColumns) -> Query:
     """Rows of the page of `listing` (built per shape: see Listing.shape), for one parent
     (`scope_id`) or, with `parents` > 1, for each of `scope_0` ... as (parent, row).
 
     Several parents' pages are one LIMIT query per parent glued with UNION ALL: each
     walks the index like a single page does, where ROW_NUMBER() over all parents would
     rank every article of every parent first."""
-    columns = entity_columns(ARTICLES, body)
     per_values = bool(listing.filter.tag_slugs)  # a tag on ten articles, or on a million
     if parents <= 1:
-        return Query(_one_page(listing, after, bindparam("scope_id"), *columns), per_values)
+        page = _one_page(listing, after, bindparam("scope_id"), article_select(articles))
+        return Query(page, per_values)
     pages = [
         select(
             _one_page(
-                listing, after, bindparam(f"scope_{n}"), ARTICLES.c.id, literal(n).label("parent")
+                listing,
+                after,
+                bindparam(f"scope_{n}"),
+                select(ARTICLES.c.id, literal(n).label("parent")),
             ).subquery()
         )
         for n in range(parents)
     ]
     paged = union_all(*pages).subquery()
     return Query(
-        select(paged.c.parent, *columns)
+        article_select(articles, paged.c.parent)
         .join(paged, paged.c.id == ARTICLES.c.id)
         .order_by(paged.c.parent, *_ordering(listing.order)),
         per_values,
@@ -291,7 +303,7 @@ def _page_query(listing: Listing, after: bool, parents: int, body: bool) -> Quer
 
 
 async def load_article_pages(
-    keys: Sequence[PageKey], reads: Reads, body: bool = True
+    keys: Sequence[PageKey], reads: Reads, articles: ArticleColumns = WHOLE_ARTICLES
 ) -> list[list[Row]]:
     """Up to `first + 1` articles per key (the extra one tells whether a next page exists)."""
     groups: defaultdict[tuple[Listing, int, Cursor | None], list[Any]] = defaultdict(list)
@@ -302,7 +314,7 @@ async def load_article_pages(
         values = {**filter_values(listing.filter), "limit": first + 1}
         if after is not None:
             values.update(after_value=after.value, after_id=after.id)
-        query = _page_query(listing.shape(), after is not None, len(scope_ids), body)
+        query = _page_query(listing.shape(), after is not None, len(scope_ids), articles)
         found: defaultdict[int | None, list[Row]] = defaultdict(list)
         if len(scope_ids) == 1:
             found[scope_ids[0]] = await reads.rows(query, scope_id=scope_ids[0], **values)
@@ -319,12 +331,12 @@ async def load_article_pages(
 def _count_query(listing: Listing) -> Query:
     """How many articles a listing holds, per parent in `scope_ids` when it has a scope."""
     if listing.scope is None:
-        return Query(_base(listing, func.count().label("count")), plan_per_values=True)
+        count = select(func.count().label("count")).select_from(ARTICLES)
+        return Query(_filtered(listing, count), plan_per_values=True)
     scope = _scope_column(listing.scope)
+    counts = select(scope.label("parent"), func.count().label("count")).select_from(ARTICLES)
     return Query(
-        _base(listing, scope.label("parent"), func.count().label("count"))
-        .where(AnyOf(scope, [], name="scope_ids"))
-        .group_by(scope),
+        _filtered(listing, counts).where(AnyOf(scope, [], name="scope_ids")).group_by(scope),
         plan_per_values=True,
     )
 

@@ -1,7 +1,7 @@
 """Per-request DataLoaders: every relation and per-article computed field is batched here."""
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from functools import cache, cached_property, partial
 from typing import Any, TypeVar
@@ -9,7 +9,17 @@ from typing import Any, TypeVar
 from sqlalchemy import Table, select
 from strawberry.dataloader import DataLoader
 
-from app.data.entities import ARTICLES, AUTHORS, CATEGORIES, TAGS, entity_columns
+from app.data.entities import (
+    ARTICLES,
+    AUTHORS,
+    CATEGORIES,
+    TAGS,
+    WHOLE_ARTICLES,
+    ArticleColumns,
+    article_select,
+    entity_columns,
+    relation_rows,
+)
 from app.data.listing import CountKey, PageKey, load_article_counts, load_article_pages
 from app.data.popularity import ViewsKey, load_views
 from app.data.related import MAX_RELATED_BATCH, RelatedKey, load_related
@@ -22,16 +32,20 @@ _taggings: Table = ArticleTag.__table__  # type: ignore[attr-defined]
 
 
 @cache
-def _rows_by(table: Table, column: str, body: bool) -> Query:
-    columns = entity_columns(table, body)
-    return Query(select(*columns).where(AnyOf(table.c[column], [], name="keys")))
+def _rows_by(table: Table, column: str, articles: ArticleColumns) -> Query:
+    stmt = article_select(articles) if table is ARTICLES else select(*entity_columns(table))
+    return Query(stmt.where(AnyOf(table.c[column], [], name="keys")))
 
 
 async def load_rows_by(
-    table: Table, column: str, keys: Sequence[Any], reads: Reads, body: bool = True
+    table: Table,
+    column: str,
+    keys: Sequence[Any],
+    reads: Reads,
+    articles: ArticleColumns = WHOLE_ARTICLES,
 ) -> list[Row | None]:
     """Rows of `table` whose unique `column` (id or slug) is each key, None where missing."""
-    rows = await reads.rows(_rows_by(table, column, body), keys=list(keys))
+    rows = await reads.rows(_rows_by(table, column, articles), keys=list(keys))
     found = {row.pk if column == "id" else getattr(row, column): row for row in rows}
     return [found.get(key) for key in keys]
 
@@ -59,9 +73,8 @@ class Loaders:
     def __init__(self, reads: Reads, now: datetime) -> None:
         self._reads = reads
         self._now = now
-        # Whether article rows carry their body: a planned document that shows none
-        # leaves it out (app/gateway/execution.py).
-        self.article_body = True
+        # What article rows carry: a planned document says (app/gateway/execution.py).
+        self.article_columns = WHOLE_ARTICLES
 
     def _batched(
         self,
@@ -73,13 +86,41 @@ class Loaders:
         load_fn = partial(fn, *args, reads=self._reads, **extra)
         return DataLoader(load_fn=load_fn, max_batch_size=max_batch_size)
 
+    def _articles(
+        self,
+        fn: Callable[..., Awaitable[list[Any]]],
+        *args: Any,
+        max_batch_size: int | None = None,
+    ) -> DataLoader[Any, Any]:
+        """A loader of articles (a row or a list of them per key) that primes the loaders
+        of the relations its rows brought along."""
+
+        async def load(keys: Sequence[Any]) -> list[Any]:
+            found = await fn(*args, keys, reads=self._reads, articles=self.article_columns)
+            self.prime_relations(
+                row for item in found for row in (item if isinstance(item, list) else [item]) if row
+            )
+            return found
+
+        return DataLoader(load_fn=load, max_batch_size=max_batch_size)
+
+    def prime_relations(self, articles: Iterable[Row]) -> None:
+        """Prime the author and category loaders with the rows that came with `articles`
+        (ArticleColumns.relations): their loads then need no statement of their own."""
+        relations = self.article_columns.relations
+        if relations:
+            rows = list(articles)
+            for name in relations:
+                loader: DataLoader[int, Row | None] = getattr(self, f"{name}_by_id")
+                loader.prime_many(relation_rows(rows, name))
+
     @cached_property
     def article_by_id(self) -> DataLoader[int, Row | None]:
-        return self._batched(load_rows_by, ARTICLES, "id", body=self.article_body)
+        return self._articles(load_rows_by, ARTICLES, "id")
 
     @cached_property
     def article_by_slug(self) -> DataLoader[str, Row | None]:
-        return self._batched(load_rows_by, ARTICLES, "slug", body=self.article_body)
+        return self._articles(load_rows_by, ARTICLES, "slug")
 
     @cached_property
     def author_by_id(self) -> DataLoader[int, Row | None]:
@@ -103,7 +144,7 @@ class Loaders:
 
     @cached_property
     def article_page(self) -> DataLoader[PageKey, list[Row]]:
-        return self._batched(load_article_pages, body=self.article_body)
+        return self._articles(load_article_pages)
 
     @cached_property
     def article_count(self) -> DataLoader[CountKey, int]:
@@ -122,4 +163,4 @@ class Loaders:
     def related(self) -> DataLoader[RelatedKey, list[Row]]:
         # Each article in a batch adds three parameters to the ranking statement: a cap
         # keeps a deeply nested document within PostgreSQL's 32,767.
-        return self._batched(load_related, max_batch_size=MAX_RELATED_BATCH, body=self.article_body)
+        return self._articles(load_related, max_batch_size=MAX_RELATED_BATCH)

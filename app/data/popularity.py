@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, case, func, select
 
-from app.data.entities import ARTICLES, CATEGORIES, entity_columns
+from app.data.entities import ARTICLES, CATEGORIES, WHOLE_ARTICLES, ArticleColumns, article_select
 from app.data.sql import Query, Reads, Row
 from app.db import AnyOf
 from models import ArticlePopularity, ArticleStatus, ArticleViewBucket, bucket_start
@@ -100,7 +100,9 @@ def ranking_column(window: Window | None) -> Any:
 
 
 @lru_cache(maxsize=64)
-def _ranked_query(window: Window | None, category: bool, language: bool, body: bool) -> Query:
+def _ranked_query(
+    window: Window | None, category: bool, language: bool, articles: ArticleColumns
+) -> Query:
     score = ranking_column(window)
     conditions = [ARTICLES.c.status == ArticleStatus.PUBLISHED]
     if window is not None:
@@ -110,7 +112,7 @@ def _ranked_query(window: Window | None, category: bool, language: bool, body: b
         conditions.append(ARTICLES.c.category_id == category_id.scalar_subquery())
     if language:
         conditions.append(ARTICLES.c.language == bindparam("language"))
-    stmt = select(*entity_columns(ARTICLES, body), score.label("score")).where(*conditions)
+    stmt = article_select(articles, score.label("score")).where(*conditions)
     tiebreak = ARTICLES.c.id
     if score.table is _popularity:
         stmt = stmt.join(_popularity, _popularity.c.article_id == ARTICLES.c.id)
@@ -124,7 +126,7 @@ async def ranked_articles(
     first: int,
     category_slug: str | None = None,
     language: str | None = None,
-    body: bool = True,
+    articles: ArticleColumns = WHOLE_ARTICLES,
 ) -> list[Row]:
     """The `first` published articles most viewed in `window`, or trending (None), each
     with its `score`, best first.
@@ -132,5 +134,5 @@ async def ranked_articles(
     Windows and trending come from article_popularity, which app/popularity/rollup.py
     keeps up to date, so this walks an index instead of summing buckets.
     """
-    query = _ranked_query(window, category_slug is not None, language is not None, body)
+    query = _ranked_query(window, category_slug is not None, language is not None, articles)
     return await reads.rows(query, first=first, category=category_slug, language=language)

@@ -37,7 +37,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from app.data.entities import ARTICLES, entity_columns
+from app.data.entities import ARTICLES, WHOLE_ARTICLES, ArticleColumns, article_select
 from app.data.search import FTS, FTS_TABLE, SEARCH_TABLE, text_config
 from app.data.sql import Query, Reads, Row
 from app.db import AnyOf, days_between, plus_days
@@ -78,20 +78,21 @@ def related_terms(title: str, summary: str) -> tuple[str, ...]:
 
 
 async def load_related(
-    keys: Sequence[RelatedKey], reads: Reads, body: bool = True
+    keys: Sequence[RelatedKey], reads: Reads, articles: ArticleColumns = WHOLE_ARTICLES
 ) -> list[list[Row]]:
     """Up to `first` related published articles per key, best first, never the article itself."""
     first = max(key.first for key in keys)
     sqlite = reads.dialect == "sqlite"
     by_source: defaultdict[int, list[Row]] = defaultdict(list)
-    ranked = _ranked(len(keys), sqlite, body)
+    ranked = _ranked(len(keys), sqlite, articles)
     for row in await reads.rows(ranked, **_ranked_params(keys, first, sqlite)):
         by_source[row.source_id].append(row)
     short = sorted({key.category_id for key in keys if len(by_source[key.article_id]) < key.first})
     newest: defaultdict[int, list[Row]] = defaultdict(list)
     if short:
         categories = {f"category_{n}": category_id for n, category_id in enumerate(short)}
-        for row in await reads.rows(_newest(len(short), body), limit=first + 1, **categories):
+        newest_query = _newest(len(short), articles)
+        for row in await reads.rows(newest_query, limit=first + 1, **categories):
             newest[row.category_key].append(row)
     return [
         _first_distinct(
@@ -129,14 +130,14 @@ def _ranked_params(keys: Sequence[RelatedKey], first: int, sqlite: bool) -> dict
 
 
 @lru_cache(maxsize=128)
-def _ranked(count: int, sqlite: bool, body: bool) -> Query:
+def _ranked(count: int, sqlite: bool, articles: ArticleColumns) -> Query:
     """(article, source id) rows: each of `count` sources' best `first` candidates, best
     first. Built once per count and engine (building it cost more than running it), and
     run with _ranked_params()."""
     source_tag, candidate_tag = _taggings.alias("source_tag"), _taggings.alias("candidate_tag")
-    articles = select(func.max(_articles.c.id)).scalar_subquery()  # about how many there are
+    total = select(func.max(_articles.c.id)).scalar_subquery()  # about how many there are
     usage = cast(_tags.c.usage_count, Float)
-    rarity = func.ln(1.0 + articles / usage)
+    rarity = func.ln(1.0 + total / usage)
     reach = case(
         (_tags.c.usage_count <= TAG_SPREAD, WINDOW_DAYS), else_=WINDOW_DAYS * TAG_SPREAD / usage
     )
@@ -215,7 +216,7 @@ def _ranked(count: int, sqlite: bool, body: bool) -> Query:
         ),
     ).subquery()
     return Query(
-        select(*entity_columns(ARTICLES, body), ranked.c.source_id)
+        article_select(articles, ranked.c.source_id)
         .join(ranked, ranked.c.id == ARTICLES.c.id)
         .where(ranked.c.rank <= bindparam("first"))
         .order_by(ranked.c.source_id, ranked.c.rank),
@@ -258,7 +259,7 @@ def _text_similarity(count: int, source_id: Any, candidate_id: Any, sqlite: bool
 
 
 @lru_cache(maxsize=128)
-def _newest(categories: int, body: bool) -> Query:
+def _newest(categories: int, articles: ArticleColumns) -> Query:
     """Rows of the newest `limit` published articles of each of `category_0`, ... and
     overall, each with `category_key`: its category's parameter, or ANY_CATEGORY."""
     keys: list[Any] = [bindparam(f"category_{n}", type_=Integer) for n in range(categories)]
@@ -275,7 +276,7 @@ def _newest(categories: int, body: bool) -> Query:
         pages.append(select(page.order_by(*newest_first).limit(bindparam("limit")).subquery()))
     newest = union_all(*pages).subquery()
     return Query(
-        select(*entity_columns(ARTICLES, body), newest.c.category_key)
+        article_select(articles, newest.c.category_key)
         .join(newest, newest.c.id == ARTICLES.c.id)
         .order_by(newest.c.category_key, *newest_first)
     )

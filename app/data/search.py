@@ -37,7 +37,7 @@ from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
 from sqlmodel import col, select
 
 from app.data import listing
-from app.data.entities import ARTICLES, CATEGORIES, entity_columns
+from app.data.entities import ARTICLES, CATEGORIES, WHOLE_ARTICLES, ArticleColumns, article_select
 from app.data.listing import (
     ArticleFilter,
     ArticleOrder,
@@ -313,7 +313,7 @@ def _newest_matches(engine: _Engine, filter: ArticleFilter, limit: Any, after: b
 
 @lru_cache(maxsize=256)
 def _statement(
-    sqlite: bool, filter: ArticleFilter, order: SearchOrder, after: bool, body: bool
+    sqlite: bool, filter: ArticleFilter, order: SearchOrder, after: bool, articles: ArticleColumns
 ) -> Query:
     """The search, built once for each engine, shape of filter, order and whether it pages
     on: building it costs more than PostgreSQL takes to run it. Run with _parameters()
@@ -333,11 +333,7 @@ def _statement(
         page = best.limit(page_size).subquery()
         page_order = [page.c.score.desc(), page.c.id.desc()]
     return Query(
-        sa_select(
-            *entity_columns(ARTICLES, body),
-            page.c.score.label("score"),
-            engine.snippet().label("snippet"),
-        )
+        article_select(articles, page.c.score.label("score"), engine.snippet().label("snippet"))
         .join(page, page.c.id == ARTICLES.c.id)
         .order_by(*page_order),
         plan_per_values=True,
@@ -366,7 +362,7 @@ async def search_articles(
     filter: ArticleFilter,
     order: SearchOrder,
     now: datetime,
-    body: bool = True,
+    articles: ArticleColumns = WHOLE_ARTICLES,
 ) -> list[Hit]:
     """Up to `first + 1` hits (the extra one tells whether a next page exists)."""
     position = decode_cursor(after, order) if after is not None else None
@@ -375,7 +371,7 @@ async def search_articles(
     tsquery = None if sqlite else await _tsquery(reads, query, filter.language)
     if not sqlite and tsquery is None:
         return []
-    statement = _statement(sqlite, filter.shape(), order, position is not None, body)
+    statement = _statement(sqlite, filter.shape(), order, position is not None, articles)
     parameters = _parameters(fts5, tsquery, first, now, position)
     rows = await reads.rows(statement, **parameters, **filter_values(filter))
     return [

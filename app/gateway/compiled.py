@@ -51,6 +51,7 @@ from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema_converter import GraphQLCoreConverter, get_arguments
 from strawberry.types.field import StrawberryField
 
+from app.data.entities import RELATIONS, ArticleColumns
 from app.data.sql import PlainRow, Record
 from app.gateway.limits import Document
 from resolvers.schema import schema
@@ -125,7 +126,7 @@ class Field:
 class Plan:
     root: Selection
     fields: int  # how many Fields it has
-    article_body: bool  # whether any article's body is asked for
+    articles: ArticleColumns  # what the document asks of articles: the body, relations
 
 
 def compile_operation(executor: Executor[Any]) -> Plan:
@@ -142,7 +143,8 @@ def compile_operation(executor: Executor[Any]) -> Plan:
         raise Unsupported("@defer")
     planner = _Planner(executor)
     root = planner.selection(query_type, collected.grouped_field_set)
-    return Plan(root, planner.count, planner.article_body)
+    articles = ArticleColumns(planner.article_body, frozenset(planner.relations))
+    return Plan(root, planner.count, articles)
 
 
 class _Planner:
@@ -150,6 +152,7 @@ class _Planner:
         self.executor = executor
         self.count = 0
         self.article_body = False
+        self.relations: set[str] = set()  # of Article's to-one relations (RELATIONS)
 
     def selection(
         self, type_: GraphQLObjectType, grouped: dict[str, list[FieldDetails]]
@@ -166,7 +169,10 @@ class _Planner:
         if definition is None:  # pragma: no cover (validation refuses unknown fields)
             raise Unsupported(name)
         nodes = [detail.node for detail in details]
-        self.article_body |= (type_.name, name) == ("Article", "body")
+        if type_.name == "Article":
+            self.article_body |= name == "body"
+            if name in RELATIONS:
+                self.relations.add(name)
         nullable = not is_non_null_type(definition.type)
         planned = Field(self.count, key, name, type_, definition, nodes, details, nullable)
         self.count += 1

@@ -45,7 +45,7 @@ async def execute(
     if isinstance(executor, list):  # the variables do not fit their definitions
         result = ExecutionResult(None, executor)
     elif planned and (plan := plan_for(document, executor)) is not None:
-        context.loaders.article_body = plan.article_body
+        context.loaders.article_columns = plan.articles
         result = await Run(executor, plan).execute()
     else:
         outcome: Any = executor.execute_operation()
