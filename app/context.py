@@ -31,9 +31,15 @@ class Context:
     request: Request | None = None
     now: datetime = field(default_factory=utcnow)
     loaders: Loaders = field(init=False)
+    # The (type, field) pairs the document asks for, when planned; None: any may be.
+    selected: frozenset[tuple[str, str]] | None = None
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.reads, self.now)
+
+    def selects(self, type_name: str, field_name: str) -> bool:
+        """Whether the document may ask for this field: work only it needs can be skipped."""
+        return self.selected is None or (type_name, field_name) in self.selected
 
 
 Info = strawberry.Info[Context, None]

@@ -26,6 +26,7 @@ async def search(
         order=order_by,
         now=info.context.now,
         articles=info.context.loaders.article_columns,
+        snippets=info.context.selects("SearchEdge", "snippet"),
     )
     info.context.loaders.prime_relations(hit.article for hit in hits)
     edges = [

@@ -47,8 +47,23 @@ SELECT p.views_week AS views, a.slug, a.title, au.name AS author
 """
 
 # The query read in each language an article may be in, ORed; relevance among the
-# newest 300 matches, as Newsgate's search does.
-SEARCH = """
+# newest 300 matches, as Newsgate's search does, looked for a period at a time (the
+# last day, week, month, year, then all) so that a common word costs a day of articles.
+SEARCH_PERIOD = """
+  (SELECT s.article_id, s.published_at, s.search_vector
+     FROM article_search s JOIN article a ON a.id = s.article_id, parsed
+    WHERE s.search_vector @@ parsed.query AND a.status = 'published' {range}
+    ORDER BY s.published_at DESC, s.article_id DESC LIMIT 300)"""
+DAYS = [1, 7, 30, 365]
+SEARCH_RANGES = [
+    *(
+        f"AND s.published_at >= now() - interval '{days} days'"
+        + (f" AND s.published_at < now() - interval '{newer} days'" if newer else "")
+        for newer, days in zip([0, *DAYS], DAYS, strict=False)
+    ),
+    f"AND s.published_at < now() - interval '{DAYS[-1]} days'",
+]
+SEARCH = f"""
 WITH parsed AS (
   SELECT string_agg('(' || part || ')', ' | ' ORDER BY '(' || part || ')' COLLATE "C")
            ::tsquery AS query
@@ -58,11 +73,8 @@ WITH parsed AS (
                               websearch_to_tsquery('simple', $1)::text]) AS part
            WHERE part <> '') AS parts
 ), newest AS (
-  SELECT s.article_id, s.search_vector
-    FROM article_search s JOIN article a ON a.id = s.article_id, parsed
-   WHERE s.search_vector @@ parsed.query AND a.status = 'published'
-   ORDER BY s.published_at DESC, s.article_id DESC
-   LIMIT 300
+  {" UNION ALL ".join(SEARCH_PERIOD.format(range=r) for r in SEARCH_RANGES)}
+  LIMIT 300
 )
 SELECT a.slug, a.title
   FROM newest JOIN article a ON a.id = newest.article_id, parsed

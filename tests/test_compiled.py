@@ -171,3 +171,14 @@ async def test_article_rows_leave_out_bodies_no_field_shows(gql, statements, new
     result = await gql("{ latestNews(first: 2) { title } a: latestNews(first: 1) { body } }")
     assert result.data["a"][0]["body"] == "Some words about the story."
     assert [s for s in statements.statements if "article.body" in s]
+
+
+async def test_search_highlights_only_when_snippets_are_asked_for(gql, statements, newsroom):
+    highlighting = ("ts_headline", "snippet(article_fts")
+    for asks, selection in ((False, "node { slug }"), (True, "snippet node { slug }")):
+        statements.clear()
+        result = await gql(f'{{ search(query: "flood") {{ edges {{ {selection} }} }} }}')
+        assert result.data["search"]["edges"]
+        highlighted = [s for s in statements.statements if any(h in s for h in highlighting)]
+        assert bool(highlighted) is asks
+    assert result.data["search"]["edges"][0]["snippet"]  # a passage (engines choose which)

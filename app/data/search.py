@@ -313,7 +313,12 @@ def _newest_matches(engine: _Engine, filter: ArticleFilter, limit: Any, after: b
 
 @lru_cache(maxsize=256)
 def _statement(
-    sqlite: bool, filter: ArticleFilter, order: SearchOrder, after: bool, articles: ArticleColumns
+    sqlite: bool,
+    filter: ArticleFilter,
+    order: SearchOrder,
+    after: bool,
+    articles: ArticleColumns,
+    snippets: bool,
 ) -> Query:
     """The search, built once for each engine, shape of filter, order and whether it pages
     on: building it costs more than PostgreSQL takes to run it. Run with _parameters()
@@ -333,7 +338,12 @@ def _statement(
         page = best.limit(page_size).subquery()
         page_order = [page.c.score.desc(), page.c.id.desc()]
     return Query(
-        article_select(articles, page.c.score.label("score"), engine.snippet().label("snippet"))
+        article_select(
+            articles,
+            page.c.score.label("score"),
+            # Highlighting reads each hit's whole text: only when asked for.
+            (engine.snippet() if snippets else literal("")).label("snippet"),
+        )
         .join(page, page.c.id == ARTICLES.c.id)
         .order_by(*page_order),
         plan_per_values=True,
@@ -363,6 +373,7 @@ async def search_articles(
     order: SearchOrder,
     now: datetime,
     articles: ArticleColumns = WHOLE_ARTICLES,
+    snippets: bool = True,
 ) -> list[Hit]:
     """Up to `first + 1` hits (the extra one tells whether a next page exists)."""
     position = decode_cursor(after, order) if after is not None else None
@@ -371,7 +382,7 @@ async def search_articles(
     tsquery = None if sqlite else await _tsquery(reads, query, filter.language)
     if not sqlite and tsquery is None:
         return []
-    statement = _statement(sqlite, filter.shape(), order, position is not None, articles)
+    statement = _statement(sqlite, filter.shape(), order, position is not None, articles, snippets)
     parameters = _parameters(fts5, tsquery, first, now, position)
     rows = await reads.rows(statement, **parameters, **filter_values(filter))
     return [

@@ -127,6 +127,7 @@ class Plan:
     root: Selection
     fields: int  # how many Fields it has
     articles: ArticleColumns  # what the document asks of articles: the body, relations
+    selected: frozenset[tuple[str, str]]  # every (type, field) it asks for
 
 
 def compile_operation(executor: Executor[Any]) -> Plan:
@@ -143,16 +144,19 @@ def compile_operation(executor: Executor[Any]) -> Plan:
         raise Unsupported("@defer")
     planner = _Planner(executor)
     root = planner.selection(query_type, collected.grouped_field_set)
-    articles = ArticleColumns(planner.article_body, frozenset(planner.relations))
-    return Plan(root, planner.count, articles)
+    selected = frozenset(planner.selected)
+    articles = ArticleColumns(
+        ("Article", "body") in selected,
+        frozenset(name for name in RELATIONS if ("Article", name) in selected),
+    )
+    return Plan(root, planner.count, articles, selected)
 
 
 class _Planner:
     def __init__(self, executor: Executor[Any]) -> None:
         self.executor = executor
         self.count = 0
-        self.article_body = False
-        self.relations: set[str] = set()  # of Article's to-one relations (RELATIONS)
+        self.selected: set[tuple[str, str]] = set()
 
     def selection(
         self, type_: GraphQLObjectType, grouped: dict[str, list[FieldDetails]]
@@ -169,10 +173,7 @@ class _Planner:
         if definition is None:  # pragma: no cover (validation refuses unknown fields)
             raise Unsupported(name)
         nodes = [detail.node for detail in details]
-        if type_.name == "Article":
-            self.article_body |= name == "body"
-            if name in RELATIONS:
-                self.relations.add(name)
+        self.selected.add((type_.name, name))
         nullable = not is_non_null_type(definition.type)
         planned = Field(self.count, key, name, type_, definition, nodes, details, nullable)
         self.count += 1

@@ -45,6 +45,7 @@ async def execute(
     if isinstance(executor, list):  # the variables do not fit their definitions
         result = ExecutionResult(None, executor)
     elif planned and (plan := plan_for(document, executor)) is not None:
+        context.selected = plan.selected
         context.loaders.article_columns = plan.articles
         result = await Run(executor, plan).execute()
     else:
