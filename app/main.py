@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from app.db import SessionMaker, make_engine, make_read_sessionmaker, make_sessionmaker
 from app.gateway.endpoint import PREFLIGHT_HEADERS, GraphQLEndpoint
+from app.gateway.failsafe import Failsafe
 from app.gateway.persisted import (
     DocumentStore,
     MemoryDocuments,
@@ -110,9 +111,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/", home),
         Route("/healthz", health),
     ]
-    # Without allowed origins, browsers refuse cross-origin calls by themselves: no
-    # middleware to run on every request.
-    middleware = []
+    # Failsafe first, so that it wraps every other middleware. Without allowed origins,
+    # browsers refuse cross-origin calls by themselves: no CORS middleware to run.
+    middleware = [Middleware(Failsafe)]
     if settings.cors_origins:
         cors = Middleware(
             CORSMiddleware,
