@@ -84,10 +84,10 @@ async def world(session) -> World:
         await make_article(session, slug="a-draft", status=ArticleStatus.DRAFT),
         await make_article(session, slug="old-news", status=ArticleStatus.ARCHIVED),
     ]
-    ids = [encode_id("Article", a.id) for a in articles]
+    ids = [str(encode_id("Article", a.id)) for a in articles]
     ids += [encode_id("Author", articles[0].author_id), encode_id("Tag", tag.id)]
-    now = utcnow()
-    claims = {"sub": "fuzz", "iss": "newsgate", "aud": "newsgate", "exp": now.timestamp() + 3600}
+    expires = utcnow().timestamp() + 3600
+    claims = {"sub": "fuzz", "iss": "newsgate", "aud": "newsgate", "exp": expires}
     editor = jwt.encode({**claims, "roles": ["editor", "analyst"]}, SECRET, "HS256")
     partner = await make_api_key(session, "views:write content:write")
     headers = [{}, {"Authorization": f"Bearer {editor}"}, {"X-API-Key": partner}]
