@@ -65,7 +65,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if settings.trusted_documents:
             trusted = load_manifest(Path(settings.trusted_documents))
         engine = make_engine(settings)
-        views = ViewRecorder(engine, settings.view_flush_ms / 1000)
+        views = ViewRecorder(
+            engine, settings.view_flush_ms / 1000, settings.request_timeout_seconds
+        )
         # Shared state goes to Redis when there is one, so that every instance agrees.
         redis = None
         if settings.redis_url:
