@@ -61,7 +61,8 @@ def _sqlite_begin(connection: Connection) -> None:
     A transaction that read first would otherwise fail with SQLITE_BUSY on its first write
     whenever another had written meanwhile, without waiting. Reads need no transaction:
     each statement sees a consistent snapshot, as with autocommit on PostgreSQL."""
-    if not connection.get_execution_options().get(READS_ONLY):
+    options = connection.get_execution_options()
+    if not options.get(READS_ONLY) and options.get("isolation_level") != "AUTOCOMMIT":
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 

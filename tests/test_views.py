@@ -321,7 +321,7 @@ def _slow_read_back(monkeypatch, seconds: float) -> None:
 
 
 @pytest.mark.parametrize(
-    ("timeout", "flush_ms", "write_seconds", "answer"),
+    ("budget", "flush_ms", "write_seconds", "answer"),
     [
         # Still waiting for its write when time runs out: withdrawn, never written.
         (0.3, 800, 0, "TIMEOUT"),
@@ -333,9 +333,9 @@ def _slow_read_back(monkeypatch, seconds: float) -> None:
     ids=["waiting", "writing", "write-too-slow"],
 )
 async def test_a_view_out_of_time_is_counted_and_acknowledged_or_neither(
-    make_client, session, monkeypatch, timeout, flush_ms, write_seconds, answer
+    make_client, session, monkeypatch, budget, flush_ms, write_seconds, answer
 ):
-    client = make_client(request_timeout_seconds=timeout, view_flush_ms=flush_ms)
+    client = make_client(request_timeout_seconds=budget, view_flush_ms=flush_ms)
     article = await make_article(session)
     _slow_read_back(monkeypatch, write_seconds)
     started = time.monotonic()

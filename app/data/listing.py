@@ -25,6 +25,8 @@ from app.errors import BadUserInput
 from models import Article, ArticleStatus, ArticleTag, Author, Category, Tag
 
 MAX_FIRST = 100
+# Where articles never published (drafts, some archived) sort among dated ones: after all.
+UNDATED = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 def check_first(first: int, argument: str = "first") -> int:
@@ -47,8 +49,10 @@ class ArticleOrder(Enum):
     def sort_column(self) -> Any:
         return Article.view_count if self is ArticleOrder.VIEWS_DESC else Article.published_at
 
-    def sort_value(self, article: Article) -> datetime | int | None:
-        return article.view_count if self is ArticleOrder.VIEWS_DESC else article.published_at
+    def sort_value(self, article: Article) -> datetime | int:
+        if self is ArticleOrder.VIEWS_DESC:
+            return article.view_count
+        return article.published_at or UNDATED
 
 
 class Scope(Enum):
@@ -67,6 +71,7 @@ class ArticleFilter:
     language: str | None = None
     published_after: datetime | None = None
     published_before: datetime | None = None
+    status: ArticleStatus | None = None  # the stored status; None: what readers see
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,15 @@ class Listing:
     filter: ArticleFilter = ArticleFilter()
     order: ArticleOrder = ArticleOrder.PUBLISHED_AT_DESC
     scope: Scope | None = None
+
+    @property
+    def sort_column(self) -> Any:
+        """What the listing sorts by: for readers, the indexed column itself; listings by
+        status may hold undated articles, which sort as UNDATED."""
+        column = self.order.sort_column
+        if self.filter.status is None or self.order is ArticleOrder.VIEWS_DESC:
+            return column
+        return func.coalesce(column, literal(UNDATED, column.type))
 
 
 @dataclass(frozen=True)
@@ -119,7 +133,7 @@ def encode_cursor(order: ArticleOrder, article: Article) -> str:
     assert article.id is not None
     value = order.sort_value(article)
     return pack_cursor(
-        order.value, value.isoformat() if isinstance(value, datetime) else value or 0, article.id
+        order.value, value.isoformat() if isinstance(value, datetime) else value, article.id
     )
 
 
@@ -164,8 +178,9 @@ def slug_id(model: type[Author] | type[Category] | type[Tag], slug: str) -> Any:
 
 
 def published_matching(f: ArticleFilter) -> list[ColumnElement[bool]]:
-    """Conditions for published articles that pass a filter."""
-    conditions: list[ColumnElement[bool]] = [col(Article.status) == ArticleStatus.PUBLISHED]
+    """Conditions for articles that pass a filter: published ones unless it names a status."""
+    status = f.status or ArticleStatus.PUBLISHED
+    conditions: list[ColumnElement[bool]] = [col(Article.status) == status]
     if f.author_slug is not None:
         conditions.append(col(Article.author_id) == slug_id(Author, f.author_slug))
     if f.category_slug is not None:
@@ -193,13 +208,13 @@ def _base(listing: Listing, *columns: Any) -> Any:
     return stmt
 
 
-def _ordering(order: ArticleOrder) -> list[Any]:
-    columns = [order.sort_column, col(Article.id)]
-    return [c.desc() if order.descending else c.asc() for c in columns]
+def _ordering(listing: Listing) -> list[Any]:
+    columns = [listing.sort_column, col(Article.id)]
+    return [c.desc() if listing.order.descending else c.asc() for c in columns]
 
 
-def _after(cursor: Cursor) -> ColumnElement[bool]:
-    key = tuple_(cursor.order.sort_column, col(Article.id))
+def _after(listing: Listing, cursor: Cursor) -> ColumnElement[bool]:
+    key = tuple_(listing.sort_column, col(Article.id))
     bound = tuple_(bindparam(None, cursor.value, type_=cursor.order.sort_column.type), cursor.id)
     return key < bound if cursor.order.descending else key > bound
 
@@ -210,8 +225,8 @@ def _one_page(listing: Listing, first: int, after: Cursor | None, scope_id: int 
     if listing.scope is not None:
         stmt = stmt.where(_scope_column(listing.scope) == scope_id)
     if after is not None:
-        stmt = stmt.where(_after(after))
-    return stmt.order_by(*_ordering(listing.order)).limit(first + 1)
+        stmt = stmt.where(_after(listing, after))
+    return stmt.order_by(*_ordering(listing)).limit(first + 1)
 
 
 def _many_pages(listing: Listing, first: int, after: Cursor | None, scope_ids: list[int]) -> Any:
@@ -233,7 +248,7 @@ def _many_pages(listing: Listing, first: int, after: Cursor | None, scope_ids: l
     return (
         select(Article, paged.c.scope_id)
         .join(paged, paged.c.id == Article.id)
-        .order_by(paged.c.scope_id, *_ordering(listing.order))
+        .order_by(paged.c.scope_id, *_ordering(listing))
     )
 
 

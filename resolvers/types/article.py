@@ -15,11 +15,6 @@ from resolvers.types.node import Node, encode_id
 from resolvers.types.tag import Tag
 
 strawberry.enum(
-    models.ArticleStatus,
-    description="Only published articles are on the site; drafts and archived ones are "
-    "visible to callers with `content:write`.",
-)
-strawberry.enum(
     windows.Window,
     description="A rolling window of view counts, exact to five minutes: "
     "the last hour, 24 hours, 7 days, 30 days, or ever.",

@@ -1,13 +1,16 @@
 """Relay connections of articles, with keyset cursors."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from app.callers import Caller, Scope
 from app.context import Info
 from app.data import listing
 from app.errors import BadUserInput, check_text
+from models import ArticleStatus
 
 if TYPE_CHECKING:
     from resolvers.types.article import Article
@@ -15,6 +18,11 @@ if TYPE_CHECKING:
 MAX_TAG_SLUGS = 10
 
 strawberry.enum(listing.ArticleOrder, description="How to sort articles.")
+strawberry.enum(
+    ArticleStatus,
+    description="Only published articles are on the site; drafts and archived ones are "
+    "visible to callers with `content:write`.",
+)
 
 
 @strawberry.type
@@ -96,6 +104,7 @@ async def article_connection(
     after: str | None,
     filter: ArticleFilter | None,
     order_by: listing.ArticleOrder,
+    status: ArticleStatus | None = None,
     scope: listing.Scope | None = None,
     scope_id: int | None = None,
 ) -> ArticleConnection:
@@ -106,6 +115,7 @@ async def article_connection(
     listing.check_first(first)
     cursor = listing.decode_cursor(after, order_by) if after is not None else None
     criteria = filter.to_listing_filter() if filter else listing.ArticleFilter()
+    criteria = replace(criteria, status=_status_for(info.context.caller, status))
     key = listing.Listing(criteria, order_by, scope)
     rows = await info.context.loaders.article_page.load(
         listing.PageKey(key, scope_id, first, cursor)
@@ -123,6 +133,28 @@ async def article_connection(
     )
 
 
+def _status_for(caller: Caller, status: ArticleStatus | None) -> ArticleStatus | None:
+    """The stored status a listing keeps to, for this caller; None: what readers see.
+    Other statuses than PUBLISHED are for callers with `content:write` (FORBIDDEN
+    otherwise); to anyone else PUBLISHED means what readers see."""
+    if caller.can(Scope.CONTENT_WRITE):
+        return status
+    if status not in (None, ArticleStatus.PUBLISHED):
+        caller.require(Scope.CONTENT_WRITE)
+    return None
+
+
+StatusArgument = Annotated[
+    ArticleStatus | None,
+    strawberry.argument(
+        description="Only articles with this stored status, whatever their publication "
+        "date: drafts, archived ones, or PUBLISHED ones including those scheduled for later "
+        "(undated ones sort after every date). For callers with `content:write`; anyone "
+        "else gets FORBIDDEN for a status other than PUBLISHED. Without it: what readers see."
+    ),
+]
+
+
 def articles_field(scope: listing.Scope | None, description: str) -> Any:
     """An `articles` connection field: at the root, or of an author, category or tag."""
 
@@ -133,6 +165,7 @@ def articles_field(scope: listing.Scope | None, description: str) -> Any:
         after: str | None = None,
         filter: ArticleFilter | None = None,
         order_by: listing.ArticleOrder = listing.ArticleOrder.PUBLISHED_AT_DESC,
+        status: StatusArgument = None,
     ) -> ArticleConnection:
         return await article_connection(
             info,
@@ -140,6 +173,7 @@ def articles_field(scope: listing.Scope | None, description: str) -> Any:
             after=after,
             filter=filter,
             order_by=order_by,
+            status=status,
             scope=scope,
             scope_id=root.pk if scope else None,
         )
