@@ -195,7 +195,9 @@ query ($status: ArticleStatus, $after: String, $order: ArticleOrder!) {
 EDITOR = Caller("editor:e1", frozenset({"content:write"}))
 
 
-async def _all_pages(gql, status, order="PUBLISHED_AT_DESC", caller=EDITOR) -> tuple[int, list]:
+async def _all_pages(
+    gql, status, order="PUBLISHED_AT_DESC", caller=EDITOR
+) -> tuple[int, list[str]]:
     slugs, after = [], None
     while True:
         result = await gql(BY_STATUS, caller=caller, status=status, after=after, order=order)
