@@ -1,5 +1,8 @@
 """Root fields for authors."""
 
+from typing import Annotated
+
+import strawberry
 from sqlalchemy import tuple_
 from sqlmodel import col, select
 
@@ -7,18 +10,21 @@ from app.context import Info
 from app.data.listing import check_first, is_bounded_int, pack_cursor, unpack_cursor
 from app.errors import BadUserInput, check_text
 from models import Author as AuthorRow
+from resolvers.types.arguments import After, First
 from resolvers.types.author import Author, AuthorConnection, AuthorEdge
 from resolvers.types.pagination import PageInfo
 
 
-async def author(info: Info, slug: str) -> Author | None:
-    """An author by slug; null when there is none."""
+async def author(
+    info: Info, slug: Annotated[str, strawberry.argument(description="Their slug.")]
+) -> Author | None:
+    """An author by their slug; null when there is none."""
     row = await info.context.loaders.author_by_slug.load(check_text(slug, "slug") or "")
     return Author.from_model(row) if row else None
 
 
-async def authors(info: Info, first: int = 20, after: str | None = None) -> AuthorConnection:
-    """All authors by name."""
+async def authors(info: Info, first: First = 20, after: After = None) -> AuthorConnection:
+    """Every author, by name, a page at a time."""
     check_first(first)
     stmt = select(AuthorRow).order_by(col(AuthorRow.name), col(AuthorRow.id)).limit(first + 1)
     if after is not None:

@@ -1,6 +1,7 @@
 """Root fields for categories and tags."""
 
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import and_, func
@@ -11,24 +12,32 @@ from app.data.listing import check_first
 from models import Article, ArticleStatus, ArticleTag
 from models import Category as CategoryRow
 from models import Tag as TagRow
+from resolvers.types.arguments import First
 from resolvers.types.category import Category
 from resolvers.types.tag import Tag
 
 
 @strawberry.enum(description="How to sort tags.")
 class TagOrder(Enum):
-    NAME = "NAME"
-    ARTICLE_COUNT = "ARTICLE_COUNT"
+    NAME = strawberry.enum_value("NAME", description="By name, A to Z.")
+    ARTICLE_COUNT = strawberry.enum_value(
+        "ARTICLE_COUNT",
+        description="The most used first: by how many published articles carry them.",
+    )
 
 
 async def categories(info: Info) -> list[Category]:
-    """Every category, by name."""
+    """Every category, by name: the sections of the site."""
     stmt = select(CategoryRow).order_by(col(CategoryRow.name), col(CategoryRow.id))
     async with info.context.read_sessionmaker() as session:
         return [Category.from_model(row) for row in (await session.exec(stmt)).all()]
 
 
-async def tags(info: Info, first: int = 20, order_by: TagOrder = TagOrder.NAME) -> list[Tag]:
+async def tags(
+    info: Info,
+    first: First = 20,
+    order_by: Annotated[TagOrder, strawberry.argument(description="The order.")] = TagOrder.NAME,
+) -> list[Tag]:
     """Tags by name, or the most used first."""
     check_first(first)
     if order_by is TagOrder.NAME:

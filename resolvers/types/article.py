@@ -1,5 +1,5 @@
 from datetime import datetime
-from typing import Self
+from typing import Annotated, Self
 
 import strawberry
 
@@ -9,30 +9,53 @@ from app.context import Info
 from app.data.listing import check_first
 from app.data.related import RelatedKey, related_terms
 from app.popularity import windows
+from resolvers.types.arguments import First
 from resolvers.types.author import Author
 from resolvers.types.category import Category
+from resolvers.types.enums import described_enum
 from resolvers.types.node import Node, encode_id
 from resolvers.types.tag import Tag
 
-strawberry.enum(
+described_enum(
     windows.Window,
-    description="A rolling window of view counts, exact to five minutes: "
-    "the last hour, 24 hours, 7 days, 30 days, or ever.",
+    "A rolling window of view counts, exact to five minutes.",
+    HOUR="The last 60 minutes.",
+    DAY="The last 24 hours.",
+    WEEK="The last 7 days.",
+    MONTH="The last 30 days.",
+    ALL_TIME="Every view ever counted.",
 )
 
 
-@strawberry.type
+@strawberry.type(description="A news article, with its author, category, tags and views.")
 class Article(Node):
-    slug: str
-    title: str
-    summary: str
-    body: str = strawberry.field(description="Markdown.")
+    slug: str = strawberry.field(
+        description="The article's unique name in URLs, as `city-budget-passes`: "
+        "`article(slug:)` finds it."
+    )
+    title: str = strawberry.field(description="The headline.")
+    summary: str = strawberry.field(
+        description="A sentence or two for cards and previews; may be empty."
+    )
+    body: str = strawberry.field(description="The full text, in Markdown.")
     language: str = strawberry.field(description="BCP-47 language code, e.g. `en` or `id`.")
-    published_at: datetime | None
-    updated_at: datetime
-    reading_time_minutes: int
-    view_count: int = strawberry.field(description="Views of all time.")
-    status: models.ArticleStatus
+    published_at: datetime | None = strawberry.field(
+        description="When it first went on the site (publishing again keeps it); null for "
+        "an article never published."
+    )
+    updated_at: datetime = strawberry.field(
+        description="When it was last edited, published or archived; views do not count."
+    )
+    reading_time_minutes: int = strawberry.field(
+        description="Minutes an average reader needs for the body, at 200 words a minute: "
+        "at least 1."
+    )
+    view_count: int = strawberry.field(
+        description="Views of all time, this moment's (the same as `views(window: ALL_TIME)`)."
+    )
+    status: models.ArticleStatus = strawberry.field(
+        description="Published, or, for callers with `content:write`, draft or archived."
+    )
     version: int = strawberry.field(
         description="Increases with every edit; an edit names the version it was made to."
     )
@@ -70,25 +93,32 @@ class Article(Node):
             return None
         return cls.from_model(row)
 
-    @strawberry.field
+    @strawberry.field(description="Who wrote it.")
     async def author(self, info: Info) -> Author:
         row = await info.context.loaders.author_by_id.load(self.author_id)
         assert row is not None, "article.author_id is a foreign key"
         return Author.from_model(row)
 
-    @strawberry.field
+    @strawberry.field(description="The section it belongs to.")
     async def category(self, info: Info) -> Category:
         row = await info.context.loaders.category_by_id.load(self.category_id)
         assert row is not None, "article.category_id is a foreign key"
         return Category.from_model(row)
 
-    @strawberry.field
+    @strawberry.field(description="What it is about, by name.")
     async def tags(self, info: Info) -> list[Tag]:
         rows = await info.context.loaders.tags_by_article_id.load(self.pk)
         return [Tag.from_model(row) for row in rows]
 
-    @strawberry.field(description="Views in a rolling window.")
-    async def views(self, info: Info, window: windows.Window) -> int:
+    @strawberry.field(
+        description="Views in a rolling window, this moment's (most viewed lists lag a few "
+        "seconds behind)."
+    )
+    async def views(
+        self,
+        info: Info,
+        window: Annotated[windows.Window, strawberry.argument(description="Which window.")],
+    ) -> int:
         if window is windows.Window.ALL_TIME:
             return self.view_count
         return await info.context.loaders.views.load(windows.ViewsKey(self.pk, window))
@@ -98,7 +128,7 @@ class Article(Node):
         "sharing its rarer tags, published near it, with similar words in the title and "
         "summary, in the same category and language; then the newest of its category."
     )
-    async def related(self, info: Info, first: int = 5) -> list["Article"]:
+    async def related(self, info: Info, first: First = 5) -> list["Article"]:
         check_first(first)
         terms = related_terms(self.title, self.summary)
         key = RelatedKey(self.pk, self.category_id, self.language, terms, first)

@@ -9,7 +9,9 @@ from app.errors import BadUserInput
 
 @strawberry.interface(description="An object with a globally unique ID, for client caches.")
 class Node:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description="Opaque and stable: `node(id:)` fetches the object again by it."
+    )
 
 
 def encode_id(type_name: str, pk: int | None) -> strawberry.ID:

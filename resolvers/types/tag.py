@@ -9,10 +9,12 @@ from resolvers.types.node import Node, encode_id
 from resolvers.types.pagination import articles_field
 
 
-@strawberry.type
+@strawberry.type(description="A subject an article is about; an article has several.")
 class Tag(Node):
-    slug: str
-    name: str
+    slug: str = strawberry.field(
+        description="The tag's unique name in URLs, as `city-hall`: filters take it."
+    )
+    name: str = strawberry.field(description="The name as shown to readers.")
     pk: strawberry.Private[int]
 
     articles = articles_field(Scope.TAG, "Published articles of this tag.")
