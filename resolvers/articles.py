@@ -30,7 +30,11 @@ async def article(
     return Article.if_visible(row, info.context.caller)
 
 
-articles = articles_field(None, "Published articles, newest first unless `orderBy` says otherwise.")
+articles = articles_field(
+    None,
+    "Published articles (or, for editors, those of a `status`), newest first unless "
+    "`orderBy` says otherwise, a page at a time.",
+)
 
 
 async def latest_news(

@@ -44,7 +44,9 @@ Version = Annotated[
 
 async def create_article(
     info: Info,
-    input: Annotated[CreateArticleInput, strawberry.argument(description="The article.")],
+    input: Annotated[
+        CreateArticleInput, strawberry.argument(description="The new article's fields.")
+    ],
     idempotency_key: IdempotencyKeyArgument = None,
 ) -> Article:
     """Write a new article: a draft unless `publish` is true. Invalid input is refused as a
@@ -101,7 +103,9 @@ async def delete_article(info: Info, id: ArticleId, version: Version) -> DeleteA
 
 async def create_author(
     info: Info,
-    input: Annotated[CreateAuthorInput, strawberry.argument(description="The author.")],
+    input: Annotated[
+        CreateAuthorInput, strawberry.argument(description="The new author's fields.")
+    ],
     idempotency_key: IdempotencyKeyArgument = None,
 ) -> Author:
     """Add an author, whose ID new articles then name. Invalid input is refused as a whole

@@ -26,7 +26,7 @@ async def search(
     after: After = None,
     filter: FilterArgument = None,
     order_by: Annotated[
-        SearchOrder, strawberry.argument(description="The order.")
+        SearchOrder, strawberry.argument(description="How to sort: most relevant first unless set.")
     ] = SearchOrder.RELEVANCE,
 ) -> SearchConnection:
     """One page of search results (the field's description is in resolvers/schema.py)."""

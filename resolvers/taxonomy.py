@@ -36,7 +36,9 @@ async def categories(info: Info) -> list[Category]:
 async def tags(
     info: Info,
     first: First = 20,
-    order_by: Annotated[TagOrder, strawberry.argument(description="The order.")] = TagOrder.NAME,
+    order_by: Annotated[
+        TagOrder, strawberry.argument(description="How to sort: by name unless set.")
+    ] = TagOrder.NAME,
 ) -> list[Tag]:
     """Tags by name, or the most used first."""
     check_first(first)

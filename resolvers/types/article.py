@@ -117,7 +117,9 @@ class Article(Node):
     async def views(
         self,
         info: Info,
-        window: Annotated[windows.Window, strawberry.argument(description="Which window.")],
+        window: Annotated[
+            windows.Window, strawberry.argument(description="The window to count views in.")
+        ],
     ) -> int:
         if window is windows.Window.ALL_TIME:
             return self.view_count

@@ -24,7 +24,9 @@ class Author(Node):
     )
     pk: strawberry.Private[int]
 
-    articles = articles_field(Scope.AUTHOR, "Published articles of this author.")
+    articles = articles_field(
+        Scope.AUTHOR, "This author's published articles (or, for editors, those of a `status`)."
+    )
 
     @classmethod
     def from_model(cls, row: models.Author) -> Self:
@@ -44,7 +46,7 @@ class AuthorEdge:
     cursor: str = strawberry.field(
         description="This author's position: pass it as `after` for the authors after them."
     )
-    node: Author = strawberry.field(description="The author.")
+    node: Author = strawberry.field(description="The author at this position.")
 
 
 @strawberry.type(description="A page of the list of authors, by name.")

@@ -16,7 +16,9 @@ class Category(Node):
     name: str = strawberry.field(description="The name as shown to readers.")
     pk: strawberry.Private[int]
 
-    articles = articles_field(Scope.CATEGORY, "Published articles of this category.")
+    articles = articles_field(
+        Scope.CATEGORY, "This category's published articles (or, for editors, those of a `status`)."
+    )
 
     @classmethod
     def from_model(cls, row: models.Category) -> Self:

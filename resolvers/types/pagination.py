@@ -69,7 +69,7 @@ class ArticleEdge:
         description="This article's position: pass it as `after` for the articles after it."
     )
     node: Annotated["Article", strawberry.lazy("resolvers.types.article")] = strawberry.field(
-        description="The article."
+        description="The article at this position."
     )
 
 
@@ -184,7 +184,9 @@ FilterArgument = Annotated[
     ArticleFilter | None,
     strawberry.argument(description="Only articles that pass every condition given."),
 ]
-OrderArgument = Annotated[listing.ArticleOrder, strawberry.argument(description="The order.")]
+OrderArgument = Annotated[
+    listing.ArticleOrder, strawberry.argument(description="How to sort: newest first unless set.")
+]
 StatusArgument = Annotated[
     ArticleStatus | None,
     strawberry.argument(

@@ -25,7 +25,7 @@ class SearchEdge:
         description="This result's position: pass it as `after` for the results after it."
     )
     node: Annotated["Article", strawberry.lazy("resolvers.types.article")] = strawberry.field(
-        description="The article."
+        description="The matching article."
     )
     score: float = strawberry.field(
         description="Relevance: higher is more relevant. Comparable within one search only."

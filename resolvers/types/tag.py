@@ -17,7 +17,9 @@ class Tag(Node):
     name: str = strawberry.field(description="The name as shown to readers.")
     pk: strawberry.Private[int]
 
-    articles = articles_field(Scope.TAG, "Published articles of this tag.")
+    articles = articles_field(
+        Scope.TAG, "The published articles with this tag (or, for editors, those of a `status`)."
+    )
 
     @strawberry.field(description="How many published articles carry this tag.")
     async def article_count(self, info: Info) -> int:
