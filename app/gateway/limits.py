@@ -66,9 +66,9 @@ MAX_INT = 2**31 - 1  # GraphQL's Int: a larger `first` is refused as a bad varia
 
 class LimitExceeded(GraphQLError):
     def __init__(self, message: str, setting: str, value: int, limit: int) -> None:
-        shown = f"{value}" if value <= MAX_SHOWN else f"over {MAX_SHOWN}"
+        shown = f" {value}" if value <= MAX_SHOWN else f", more than {MAX_SHOWN},"
         super().__init__(
-            f"{message} {shown} is over the limit of {limit} ({setting}).",
+            f"{message}{shown} is over the limit of {limit} ({setting}).",
             extensions={
                 "code": "LIMIT_EXCEEDED",
                 "limit": setting,

@@ -121,6 +121,8 @@ class ViewRecorder:
             # the views that came during the last write have waited that long: they go now.
             await asyncio.sleep(self._oldest + self._interval - loop.time())
             batch, self._pending = self._pending, []
+            if not batch:  # its callers ran out of time and withdrew their views
+                continue
             try:
                 async with asyncio.timeout(self._write_timeout):
                     recorded = await self._write([view for views, _ in batch for view in views])
