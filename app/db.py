@@ -57,10 +57,11 @@ def _sqlite_connect(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    """A transaction takes SQLite's one write lock when it begins, so writers queue there.
-    A transaction that read first would otherwise fail with SQLITE_BUSY on its first write
-    whenever another had written meanwhile, without waiting. Reads need no transaction:
-    each statement sees a consistent snapshot, as with autocommit on PostgreSQL."""
+    """A transaction takes SQLite's one write lock when it begins (BEGIN IMMEDIATE), so
+    writers queue there. Begun deferred, a transaction that read first would fail with
+    SQLITE_BUSY at its first write, without waiting, whenever another had written since
+    its read. Reads need no transaction: each statement sees a consistent snapshot, as
+    with autocommit on PostgreSQL."""
     options = connection.get_execution_options()
     if not options.get(READS_ONLY) and options.get("isolation_level") != "AUTOCOMMIT":
         connection.exec_driver_sql("BEGIN IMMEDIATE")
