@@ -164,6 +164,7 @@ async def set_status(
 
 
 async def delete_article(session: AsyncSession, article_id: int, version: int) -> None:
+    await _lock_tags(session, article_id, [])  # its taggings go with it
     connection = await session.connection()
     result = await connection.execute(
         delete(Article).where(col(Article.id) == article_id, col(Article.version) == version)
@@ -333,7 +334,9 @@ async def _category_id(session: AsyncSession, slug: str) -> int:
 
 async def _set_tags(session: AsyncSession, article_id: int, slugs: list[str]) -> None:
     """Make the article's tags exactly `slugs`, creating tags that do not exist yet."""
-    slugs = list(dict.fromkeys(slugs))
+    # Sorted, as every lock below is taken in one order: concurrent edits sharing tags
+    # then queue for them instead of deadlocking.
+    slugs = sorted(set(slugs))
     connection = await session.connection()
     tag_ids: list[int] = []
     if slugs:
@@ -343,7 +346,8 @@ async def _set_tags(session: AsyncSession, article_id: int, slugs: list[str]) ->
             .on_conflict_do_nothing()
         )
         found = await session.exec(select(Tag.id).where(AnyOf(Tag.slug, slugs)))
-        tag_ids = [tag_id for tag_id in found if tag_id is not None]
+        tag_ids = sorted(tag_id for tag_id in found if tag_id is not None)
+    await _lock_tags(session, article_id, tag_ids)
     await connection.execute(
         delete(ArticleTag).where(
             col(ArticleTag.article_id) == article_id, ~AnyOf(ArticleTag.tag_id, tag_ids)
@@ -355,6 +359,18 @@ async def _set_tags(session: AsyncSession, article_id: int, slugs: list[str]) ->
             .values([{"article_id": article_id, "tag_id": tag_id} for tag_id in tag_ids])
             .on_conflict_do_nothing()
         )
+
+
+async def _lock_tags(session: AsyncSession, article_id: int, tag_ids: list[int]) -> None:
+    """Lock, in id order, the tags whose usage counts a change of the article's tags will
+    update (a trigger does, in no set order): `tag_ids` and those the article has now."""
+    current = select(ArticleTag.tag_id).where(col(ArticleTag.article_id) == article_id)
+    await session.exec(
+        select(Tag.id)
+        .where(or_(AnyOf(Tag.id, tag_ids), col(Tag.id).in_(current)))
+        .order_by(col(Tag.id))
+        .with_for_update(key_share=True)  # FOR NO KEY UPDATE: what the trigger's UPDATE takes
+    )
 
 
 def _camel(name: str) -> str:

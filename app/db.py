@@ -1,6 +1,6 @@
 """Engine and session factories for SQLite (embedded default) and PostgreSQL (production)."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.engine import Connection, Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -36,15 +36,36 @@ from app.settings import Settings
 
 SessionMaker = async_sessionmaker[AsyncSession]
 
+# An execution option marking an engine whose connections only read: on SQLite they run
+# without a transaction (see _sqlite_begin).
+READS_ONLY = "newsgate_reads_only"
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    # WAL lets readers run beside the writer; busy_timeout makes a writer wait instead of failing.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+
+def _sqlite_connect(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    def connect(dbapi_connection: Any, _record: Any) -> None:
+        # The driver opens no transaction of its own accord: _sqlite_begin decides.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        # WAL lets readers run beside the writer; busy_timeout makes a writer wait for the
+        # write lock instead of failing with SQLITE_BUSY.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return connect
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """A transaction takes SQLite's one write lock when it begins (BEGIN IMMEDIATE), so
+    writers queue there. Begun deferred, a transaction that read first would fail with
+    SQLITE_BUSY at its first write, without waiting, whenever another had written since
+    its read. Reads need no transaction: each statement sees a consistent snapshot, as
+    with autocommit on PostgreSQL."""
+    options = connection.get_execution_options()
+    if not options.get(READS_ONLY) and options.get("isolation_level") != "AUTOCOMMIT":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 SERVER_SETTINGS = {
@@ -67,7 +88,11 @@ def make_engine(settings: Settings) -> AsyncEngine:
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        # A writer waits for the lock as long as a request may run: past that, the request
+        # is stopped with TIMEOUT, never failed as busy.
+        busy_timeout_ms = int(settings.request_timeout_seconds * 1000)
+        event.listen(engine.sync_engine, "connect", _sqlite_connect(busy_timeout_ms))
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(
         url,
@@ -90,6 +115,10 @@ def insert_for(connection: AsyncConnection) -> Any:
 
 def make_read_sessionmaker(engine: AsyncEngine) -> SessionMaker:
     """Sessions for reads: autocommit, so a read is one round trip, not BEGIN, SELECT, ROLLBACK."""
+    if engine.dialect.name == "sqlite":
+        # Not the AUTOCOMMIT isolation level: SQLAlchemy would set and reset it around every
+        # checkout, and a task cancelled in between leaves the connection stranded.
+        return make_sessionmaker(engine.execution_options(**{READS_ONLY: True}))
     return make_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
 
 

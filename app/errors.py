@@ -1,10 +1,16 @@
 """Errors a client can cause, each with a stable `extensions.code`.
 
-Anything raised that is not a `UserError` is a bug: it is logged with an error id
-and reaches the client only as "Internal server error" (see resolvers/schema.py).
+Anything raised that is not a `UserError` is a bug: `log_unexpected` logs it once, with
+its traceback and an error id, and the client sees only "Internal server error" and the
+id (app/gateway/execution.py for errors inside GraphQL, app/gateway/failsafe.py for
+anything else).
 """
 
+import logging
+import uuid
 from typing import ClassVar, overload
+
+logger = logging.getLogger("newsgate.errors")
 
 
 class UserError(Exception):
@@ -64,3 +70,10 @@ def check_text(value: str | None, argument: str, max_length: int = 200) -> str |
         if len(value) > max_length:
             raise BadUserInput(argument, f"must be at most {max_length} characters")
     return value
+
+
+def log_unexpected(error: BaseException | None, where: object, message: str = "") -> str:
+    """Log a bug once, with its traceback, under a new error id; the id, for the client."""
+    error_id = uuid.uuid4().hex
+    logger.error("error %s at %s: %s", error_id, where, message or repr(error), exc_info=error)
+    return error_id

@@ -22,6 +22,7 @@ from starlette.routing import Route
 from app.data.sql import Reads, open_reads
 from app.db import SessionMaker, make_engine, make_sessionmaker
 from app.gateway.endpoint import PREFLIGHT_HEADERS, GraphQLEndpoint
+from app.gateway.failsafe import Failsafe
 from app.gateway.persisted import (
     DocumentStore,
     MemoryDocuments,
@@ -65,7 +66,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if settings.trusted_documents:
             trusted = load_manifest(Path(settings.trusted_documents))
         engine = make_engine(settings)
-        views = ViewRecorder(engine, settings.view_flush_ms / 1000)
+        views = ViewRecorder(
+            engine, settings.view_flush_ms / 1000, settings.request_timeout_seconds
+        )
         # Shared state goes to Redis when there is one, so that every instance agrees.
         redis = None
         if settings.redis_url:
@@ -114,9 +117,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/", home),
         Route("/healthz", health),
     ]
-    # Without allowed origins, browsers refuse cross-origin calls by themselves: no
-    # middleware to run on every request.
-    middleware = []
+    # Failsafe first, so that it wraps every other middleware. Without allowed origins,
+    # browsers refuse cross-origin calls by themselves: no CORS middleware to run.
+    middleware = [Middleware(Failsafe)]
     if settings.cors_origins:
         cors = Middleware(
             CORSMiddleware,

@@ -1,8 +1,9 @@
 """Root fields for authors."""
 
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
+import strawberry
 from sqlalchemy import bindparam, select, tuple_
 
 from app.context import Info
@@ -10,12 +11,15 @@ from app.data.entities import AUTHORS, entity_columns
 from app.data.listing import check_first, is_bounded_int, pack_cursor, unpack_cursor
 from app.data.sql import Query
 from app.errors import BadUserInput, check_text
+from resolvers.types.arguments import After, First
 from resolvers.types.author import Author, AuthorConnection, AuthorEdge
 from resolvers.types.pagination import PageInfo
 
 
-async def author(info: Info, slug: str) -> Author | None:
-    """An author by slug; null when there is none."""
+async def author(
+    info: Info, slug: Annotated[str, strawberry.argument(description="Their slug.")]
+) -> Author | None:
+    """An author by their slug; null when there is none."""
     return await info.context.loaders.author_by_slug.load(check_text(slug, "slug") or "")
 
 
@@ -28,8 +32,8 @@ def _page(after: bool) -> Query:
     return Query(stmt.limit(bindparam("limit")))
 
 
-async def authors(info: Info, first: int = 20, after: str | None = None) -> AuthorConnection:
-    """All authors by name."""
+async def authors(info: Info, first: First = 20, after: After = None) -> AuthorConnection:
+    """Every author, by name, a page at a time."""
     check_first(first)
     position: dict[str, Any] = {}
     if after is not None:

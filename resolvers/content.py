@@ -33,13 +33,25 @@ IdempotencyKeyArgument = Annotated[
     ),
 ]
 
+ArticleId = Annotated[strawberry.ID, strawberry.argument(description="The article's ID.")]
+Version = Annotated[
+    int,
+    strawberry.argument(
+        description="The version the editor last saw: refused with CONFLICT, changing "
+        "nothing, if the article has changed since."
+    ),
+]
+
 
 async def create_article(
     info: Info,
-    input: CreateArticleInput,
+    input: Annotated[
+        CreateArticleInput, strawberry.argument(description="The new article's fields.")
+    ],
     idempotency_key: IdempotencyKeyArgument = None,
 ) -> Article:
-    """A new article, a draft unless `publish` is true."""
+    """Write a new article: a draft unless `publish` is true. Invalid input is refused as a
+    whole with BAD_USER_INPUT, `extensions.fields` naming each wrong field."""
     info.context.caller.require(Scope.CONTENT_WRITE)
     given = _article_fields(input)
 
@@ -54,8 +66,12 @@ async def create_article(
     return _loaded(info, row)
 
 
-async def update_article(info: Info, input: UpdateArticleInput) -> Article:
-    """Change an article, if nobody has changed it since `version`."""
+async def update_article(
+    info: Info,
+    input: Annotated[UpdateArticleInput, strawberry.argument(description="What to change.")],
+) -> Article:
+    """Change an article, if nobody has changed it since `input.version`: the article as
+    saved, at its next version."""
     info.context.caller.require(Scope.CONTENT_WRITE)
     article_id = decode_id_of("Article", input.id, "input.id")
     given = _article_fields(input)
@@ -66,17 +82,17 @@ async def update_article(info: Info, input: UpdateArticleInput) -> Article:
     return _loaded(info, row)
 
 
-async def publish_article(info: Info, id: strawberry.ID, version: int) -> Article:
+async def publish_article(info: Info, id: ArticleId, version: Version) -> Article:
     """Publish an article (a draft, or an archived one again) if it is still at `version`."""
     return await _set_status(info, id, version, models.ArticleStatus.PUBLISHED)
 
 
-async def archive_article(info: Info, id: strawberry.ID, version: int) -> Article:
+async def archive_article(info: Info, id: ArticleId, version: Version) -> Article:
     """Withdraw a published article from the site, keeping it, if it is still at `version`."""
     return await _set_status(info, id, version, models.ArticleStatus.ARCHIVED)
 
 
-async def delete_article(info: Info, id: strawberry.ID, version: int) -> DeleteArticlePayload:
+async def delete_article(info: Info, id: ArticleId, version: Version) -> DeleteArticlePayload:
     """Delete an article and its views for good, if it is still at `version`."""
     info.context.caller.require(Scope.CONTENT_WRITE)
     article_id = decode_id_of("Article", id, "id")
@@ -88,9 +104,13 @@ async def delete_article(info: Info, id: strawberry.ID, version: int) -> DeleteA
 
 async def create_author(
     info: Info,
-    input: CreateAuthorInput,
+    input: Annotated[
+        CreateAuthorInput, strawberry.argument(description="The new author's fields.")
+    ],
     idempotency_key: IdempotencyKeyArgument = None,
 ) -> Author:
+    """Add an author, whose ID new articles then name. Invalid input is refused as a whole
+    with BAD_USER_INPUT, `extensions.fields` naming each wrong field."""
     info.context.caller.require(Scope.CONTENT_WRITE)
     given = _author_fields(input)
 
@@ -102,7 +122,11 @@ async def create_author(
     return author
 
 
-async def update_author(info: Info, input: UpdateAuthorInput) -> Author:
+async def update_author(
+    info: Info,
+    input: Annotated[UpdateAuthorInput, strawberry.argument(description="What to change.")],
+) -> Author:
+    """Change an author's name, slug, bio or picture: the author as saved."""
     info.context.caller.require(Scope.CONTENT_WRITE)
     author_id = decode_id_of("Author", input.id, "input.id")
     given = _author_fields(input)

@@ -1,6 +1,7 @@
 """Root fields `node` and `nodes`: any object by its global ID, as Relay clients refetch them."""
 
 import asyncio
+from typing import Annotated
 
 import strawberry
 
@@ -12,12 +13,17 @@ from resolvers.types.node import Node, decode_id
 MAX_NODES = 100
 
 
-async def node(info: Info, id: strawberry.ID) -> Node | None:
-    """The object with this ID; null when there is none."""
+async def node(
+    info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Its ID.")]
+) -> Node | None:
+    """Any object by its ID, as Relay clients refetch them; null when there is none."""
     return await _resolve(info, id, "id")
 
 
-async def nodes(info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+async def nodes(
+    info: Info,
+    ids: Annotated[list[strawberry.ID], strawberry.argument(description=f"Up to {MAX_NODES} IDs.")],
+) -> list[Node | None]:
     """The objects with these IDs, in the same order; null for each one that does not exist."""
     if len(ids) > MAX_NODES:
         raise BadUserInput("ids", f"at most {MAX_NODES} IDs")

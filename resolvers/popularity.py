@@ -1,6 +1,9 @@
 """Root fields for popularity: the most viewed articles, and what is trending now."""
 
 from datetime import timedelta
+from typing import Annotated
+
+import strawberry
 
 from app.context import Info
 from app.data import popularity
@@ -8,19 +11,21 @@ from app.data.listing import check_first
 from app.data.sql import Row
 from app.errors import check_text
 from app.popularity.rollup import trending_score
+from resolvers.types.arguments import CategorySlug, First, Language
 from resolvers.types.popular_article import PopularArticle, TrendingArticle
 
 
 async def popular_articles(
     info: Info,
-    window: popularity.Window = popularity.Window.DAY,
-    first: int = 10,
-    category_slug: str | None = None,
-    language: str | None = None,
+    window: Annotated[
+        popularity.Window, strawberry.argument(description="The window to count views in.")
+    ] = popularity.Window.DAY,
+    first: First = 10,
+    category_slug: CategorySlug = None,
+    language: Language = None,
 ) -> list[PopularArticle]:
-    """The most viewed published articles in a rolling window, most viewed first.
-
-    Up to a few seconds behind the views (NEWSGATE_POPULARITY_REFRESH_SECONDS)."""
+    """The most viewed published articles in a rolling window, most viewed first; a few
+    seconds behind the views."""
     ranked = await _ranked(info, window, first, category_slug, language)
     return [
         PopularArticle(article=row, views=int(row.score), rank=rank)
@@ -29,10 +34,10 @@ async def popular_articles(
 
 
 async def trending_articles(
-    info: Info, first: int = 10, category_slug: str | None = None, language: str | None = None
+    info: Info, first: First = 10, category_slug: CategorySlug = None, language: Language = None
 ) -> list[TrendingArticle]:
     """Published articles by views that fade with time (half-life 12 hours by default), so a
-    story read now beats one that was big last week."""
+    story read now beats one that was big last week; a few seconds behind the views."""
     ranked = await _ranked(info, None, first, category_slug, language)
     half_life = timedelta(hours=info.context.settings.trending_half_life_hours)
     return [

@@ -1,5 +1,9 @@
 """The GraphQL schema: root fields assembled from the modules beside this one."""
 
+import inspect
+from collections.abc import Callable
+from typing import Any
+
 import strawberry
 
 from app.data.search import CANDIDATES
@@ -23,42 +27,46 @@ from resolvers.types.search import SearchConnection
 from resolvers.types.tag import Tag
 
 
-@strawberry.type
+def field(resolver: Callable[..., Any], description: str | None = None) -> Any:
+    """A root field resolved by `resolver`, described by its docstring unless `description`
+    is given: what developers read of it in GraphiQL."""
+    return strawberry.field(resolver=resolver, description=description or inspect.getdoc(resolver))
+
+
+@strawberry.type(description="What there is to read: articles, lists of them, and search.")
 class Query:
-    article: Article | None = strawberry.field(resolver=article_fields.article)
+    article: Article | None = field(article_fields.article)
     articles: ArticleConnection = article_fields.articles
-    latest_news: list[Article] = strawberry.field(resolver=article_fields.latest_news)
-    popular_articles: list[PopularArticle] = strawberry.field(
-        resolver=popularity_fields.popular_articles
-    )
-    trending_articles: list[TrendingArticle] = strawberry.field(
-        resolver=popularity_fields.trending_articles
-    )
-    search: SearchConnection = strawberry.field(
-        resolver=search_fields.search,
+    latest_news: list[Article] = field(article_fields.latest_news)
+    popular_articles: list[PopularArticle] = field(popularity_fields.popular_articles)
+    trending_articles: list[TrendingArticle] = field(popularity_fields.trending_articles)
+    search: SearchConnection = field(
+        search_fields.search,
         description='Published articles matching `query`: words (all must match), "quoted '
         'phrases", `or` between alternatives, `-word` to leave out. Most relevant first '
         f"(among the newest {CANDIDATES} matches) unless `orderBy` is NEWEST.",
     )
-    author: Author | None = strawberry.field(resolver=author_fields.author)
-    authors: AuthorConnection = strawberry.field(resolver=author_fields.authors)
-    categories: list[Category] = strawberry.field(resolver=taxonomy_fields.categories)
-    tags: list[Tag] = strawberry.field(resolver=taxonomy_fields.tags)
-    node: Node | None = strawberry.field(resolver=node_fields.node)
-    nodes: list[Node | None] = strawberry.field(resolver=node_fields.nodes)
+    author: Author | None = field(author_fields.author)
+    authors: AuthorConnection = field(author_fields.authors)
+    categories: list[Category] = field(taxonomy_fields.categories)
+    tags: list[Tag] = field(taxonomy_fields.tags)
+    node: Node | None = field(node_fields.node)
+    nodes: list[Node | None] = field(node_fields.nodes)
 
 
-@strawberry.type
+@strawberry.type(
+    description="What there is to write: views, from pages and partners; content, from editors."
+)
 class Mutation:
-    record_view: RecordViewPayload = strawberry.field(resolver=view_fields.record_view)
-    record_views: RecordViewsPayload = strawberry.field(resolver=view_fields.record_views)
-    create_article: Article = strawberry.field(resolver=content_fields.create_article)
-    update_article: Article = strawberry.field(resolver=content_fields.update_article)
-    publish_article: Article = strawberry.field(resolver=content_fields.publish_article)
-    archive_article: Article = strawberry.field(resolver=content_fields.archive_article)
-    delete_article: DeleteArticlePayload = strawberry.field(resolver=content_fields.delete_article)
-    create_author: Author = strawberry.field(resolver=content_fields.create_author)
-    update_author: Author = strawberry.field(resolver=content_fields.update_author)
+    record_view: RecordViewPayload = field(view_fields.record_view)
+    record_views: RecordViewsPayload = field(view_fields.record_views)
+    create_article: Article = field(content_fields.create_article)
+    update_article: Article = field(content_fields.update_article)
+    publish_article: Article = field(content_fields.publish_article)
+    archive_article: Article = field(content_fields.archive_article)
+    delete_article: DeleteArticlePayload = field(content_fields.delete_article)
+    create_author: Author = field(content_fields.create_author)
+    update_author: Author = field(content_fields.update_author)
 
 
 schema = strawberry.Schema(query=Query, mutation=Mutation, types=[Category, Tag])

@@ -1,19 +1,32 @@
 """The `search` root field."""
 
+from typing import Annotated
+
+import strawberry
+
 from app.context import Info
 from app.data import listing
-from app.data.search import SearchOrder, search_articles
-from resolvers.types.pagination import ArticleFilter, PageInfo
+from app.data.search import MAX_QUERY_LENGTH, MAX_TERMS, SearchOrder, search_articles
+from resolvers.types.arguments import After, First
+from resolvers.types.pagination import FilterArgument, PageInfo
 from resolvers.types.search import SearchConnection, SearchEdge
 
 
 async def search(
     info: Info,
-    query: str,
-    first: int = 20,
-    after: str | None = None,
-    filter: ArticleFilter | None = None,
-    order_by: SearchOrder = SearchOrder.RELEVANCE,
+    query: Annotated[
+        str,
+        strawberry.argument(
+            description="What to look for, in web-search syntax: up to "
+            f"{MAX_QUERY_LENGTH} characters and {MAX_TERMS} words or phrases."
+        ),
+    ],
+    first: First = 20,
+    after: After = None,
+    filter: FilterArgument = None,
+    order_by: Annotated[
+        SearchOrder, strawberry.argument(description="How to sort: most relevant first unless set.")
+    ] = SearchOrder.RELEVANCE,
 ) -> SearchConnection:
     """One page of search results (the field's description is in resolvers/schema.py)."""
     listing.check_first(first)

@@ -1,6 +1,7 @@
 """Root fields for categories and tags."""
 
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import and_, bindparam, func, select
@@ -10,14 +11,18 @@ from app.data.entities import ARTICLES, CATEGORIES, TAGS, entity_columns
 from app.data.listing import check_first
 from app.data.sql import Query
 from models import ArticleStatus, ArticleTag
+from resolvers.types.arguments import First
 from resolvers.types.category import Category
 from resolvers.types.tag import Tag, tag_count_key
 
 
 @strawberry.enum(description="How to sort tags.")
 class TagOrder(Enum):
-    NAME = "NAME"
-    ARTICLE_COUNT = "ARTICLE_COUNT"
+    NAME = strawberry.enum_value("NAME", description="By name, A to Z.")
+    ARTICLE_COUNT = strawberry.enum_value(
+        "ARTICLE_COUNT",
+        description="The most used first: by how many published articles carry them.",
+    )
 
 
 _taggings = ArticleTag.__table__  # type: ignore[attr-defined]
@@ -45,11 +50,17 @@ _TAGS_BY_USE = Query(
 
 
 async def categories(info: Info) -> list[Category]:
-    """Every category, by name."""
+    """Every category, by name: the sections of the site."""
     return await info.context.reads.rows(_CATEGORIES)
 
 
-async def tags(info: Info, first: int = 20, order_by: TagOrder = TagOrder.NAME) -> list[Tag]:
+async def tags(
+    info: Info,
+    first: First = 20,
+    order_by: Annotated[
+        TagOrder, strawberry.argument(description="How to sort: by name unless set.")
+    ] = TagOrder.NAME,
+) -> list[Tag]:
     """Tags by name, or the most used first."""
     check_first(first)
     if order_by is TagOrder.NAME:

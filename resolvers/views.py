@@ -1,6 +1,7 @@
 """Mutations that count views: one from a page, or many from a partner's pipeline."""
 
 from datetime import datetime, timedelta
+from typing import Annotated
 
 import strawberry
 
@@ -19,9 +20,18 @@ CLOCK_SKEW = timedelta(minutes=1)  # how far ahead of ours a partner's clock may
 
 
 async def record_view(
-    info: Info, article_id: strawberry.ID, visitor_id: str | None = None
+    info: Info,
+    article_id: Annotated[strawberry.ID, strawberry.argument(description="The article viewed.")],
+    visitor_id: Annotated[
+        str | None,
+        strawberry.argument(
+            description="Who viewed it, as a cookie's value (up to 128 characters): one "
+            "visitor's views of an article within 30 minutes count once."
+        ),
+    ] = None,
 ) -> RecordViewPayload:
-    """Count a view of a published article; answered once the view is stored."""
+    """Count a view of a published article, as a page does when it is read; answered once
+    the view is stored. NOT_FOUND for an article that is not published."""
     pk = decode_id_of("Article", article_id, "articleId")
     visitor = check_text(visitor_id, "visitorId", max_length=128)
     (recorded,) = await info.context.views.record(
@@ -36,10 +46,16 @@ async def record_view(
 
 
 async def record_views(
-    info: Info, views: list[ViewInput], idempotency_key: IdempotencyKeyArgument = None
+    info: Info,
+    views: Annotated[
+        list[ViewInput],
+        strawberry.argument(description=f"Up to {MAX_VIEWS_PER_CALL:,} views, in any order."),
+    ],
+    idempotency_key: IdempotencyKeyArgument = None,
 ) -> RecordViewsPayload:
-    """Count up to 1,000 views at once; each missing article is a NOT_FOUND at its index.
-    Needs the `views:write` scope."""
+    """Count up to 1,000 views at once, as a partner's pipeline reports them; each view of
+    an article that is not published is a NOT_FOUND at its index, the others count. Needs
+    the `views:write` scope."""
     info.context.caller.require(Scope.VIEWS_WRITE)
     if len(views) > MAX_VIEWS_PER_CALL:
         raise BadUserInput("views", f"at most {MAX_VIEWS_PER_CALL} per call, got {len(views)}")

@@ -1,5 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
+from app.callers import Caller
+from app.context import ANONYMOUS
 from models import ArticleStatus
 from resolvers.types.node import encode_id
 from tests.factories import add_views, make_article, make_author, make_category, make_tag
@@ -179,3 +181,77 @@ async def test_latest_news_is_newest_published_by_category_and_language(gql, ses
     assert (await gql(query, c="world", l="en")).data == {
         "latestNews": [{"slug": "w1"}, {"slug": "w3"}]
     }
+
+
+BY_STATUS = """
+query ($status: ArticleStatus, $after: String, $order: ArticleOrder!) {
+  articles(first: 2, status: $status, after: $after, orderBy: $order) {
+    totalCount
+    edges { node { slug } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+EDITOR = Caller("editor:e1", frozenset({"content:write"}))
+
+
+async def _all_pages(
+    gql, status, order="PUBLISHED_AT_DESC", caller=EDITOR
+) -> tuple[int, list[str]]:
+    slugs, after = [], None
+    while True:
+        result = await gql(BY_STATUS, caller=caller, status=status, after=after, order=order)
+        assert result.errors is None, result.errors
+        page = result.data["articles"]
+        slugs += [edge["node"]["slug"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            return page["totalCount"], slugs
+        after = page["pageInfo"]["endCursor"]
+
+
+async def test_editors_list_articles_by_status_through_every_page(gql, session):
+    for n in range(3):
+        await make_article(session, slug=f"draft-{n}", status=ArticleStatus.DRAFT)
+    await make_article(session, slug="dated-draft", status=ArticleStatus.DRAFT, published_at=NOW)
+    await make_article(session, slug="gone", status=ArticleStatus.ARCHIVED)
+    await make_article(session, slug="out", published_at=NOW - timedelta(days=1))
+    # Undated drafts sort after every date, the newest first; then by date.
+    assert await _all_pages(gql, "DRAFT") == (4, ["draft-2", "draft-1", "draft-0", "dated-draft"])
+    assert await _all_pages(gql, "DRAFT", "PUBLISHED_AT_ASC") == (
+        4,
+        ["dated-draft", "draft-0", "draft-1", "draft-2"],
+    )
+    assert await _all_pages(gql, "DRAFT", "VIEWS_DESC") == (
+        4,
+        ["dated-draft", "draft-2", "draft-1", "draft-0"],
+    )
+    assert await _all_pages(gql, "ARCHIVED") == (1, ["gone"])
+    assert await _all_pages(gql, "PUBLISHED") == (1, ["out"])
+    assert await _all_pages(gql, None) == (1, ["out"])
+
+
+async def test_readers_may_not_list_by_another_status_than_published(gql, session):
+    await make_article(session, slug="secret", status=ArticleStatus.DRAFT)
+    await make_article(session, slug="out")
+    for status in ("DRAFT", "ARCHIVED"):
+        result = await gql(BY_STATUS, status=status, order="PUBLISHED_AT_DESC")
+        assert result.data is None
+        assert [e.extensions for e in result.errors] == [
+            {"code": "FORBIDDEN", "scope": "content:write"}
+        ]
+    assert await _all_pages(gql, "PUBLISHED", caller=ANONYMOUS) == (1, ["out"])
+
+
+async def test_nested_listings_by_status_batch(gql, session, statements):
+    authors = [await make_author(session) for _ in range(3)]
+    for author in authors:
+        await make_article(session, author=author, status=ArticleStatus.DRAFT)
+    query = """{ articles(status: DRAFT, first: 10) { edges { node { author {
+        articles(status: DRAFT) { totalCount edges { node { slug } } } } } } } }"""
+    statements.clear()
+    result = await gql(query, caller=EDITOR)
+    assert result.errors is None, result.errors
+    edges = result.data["articles"]["edges"]
+    assert [e["node"]["author"]["articles"]["totalCount"] for e in edges] == [1, 1, 1]
+    # the page (with its authors, joined), their pages, their counts
+    assert len(statements) == 3

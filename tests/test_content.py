@@ -193,6 +193,32 @@ async def test_concurrent_edits_of_one_version_let_exactly_one_through(gql, sess
     ] == winner["title"]
 
 
+async def test_twenty_concurrent_editors_all_get_through(gql, session):
+    """On SQLite too: writers queue for the database's one write lock, none fails busy."""
+    authors = [encode_id("Author", (await make_author(session)).id) for _ in range(20)]
+
+    async def editor(n: int) -> list[Any]:
+        caller = Caller(f"editor:{n}", frozenset({"content:write"}))
+        new = {"title": f"Story {n}", "language": "en", "authorId": authors[n]}
+        input_ = {**new, "categorySlug": "city", "tagSlugs": ["budget", f"ward-{n % 3}"]}
+        created = await gql(CREATE, caller=caller, input=input_)
+        if created.errors:
+            return list(created.errors)
+        id_ = created.data["createArticle"]["id"]
+        edit = {"id": id_, "version": 1, "summary": f"Edited by {n}", "tagSlugs": ["budget"]}
+        updated = await gql(UPDATE, caller=caller, input=edit)
+        published = await gql(PUBLISH, caller=caller, id=id_, v=2)
+        return [*(updated.errors or ()), *(published.errors or ())]
+
+    errors = await asyncio.gather(*(editor(n) for n in range(20)))
+    assert errors == [[]] * 20
+    async with session() as s:
+        rows = (await s.exec(select(models.Article.status, models.Article.version))).all()
+        usage = await s.exec(select(models.Tag.usage_count).where(models.Tag.slug == "budget"))
+        assert usage.one() == 20
+    assert sorted(rows) == [(models.ArticleStatus.PUBLISHED, 3)] * 20
+
+
 async def test_unknown_articles_are_not_found(gql, session):
     missing = encode_id("Article", 999_999)
     for query, variables in (

@@ -43,6 +43,8 @@ BAD_IDS = {  # test id: what `article(id:)` is given
     "pk-negative": _gid("Article", -1),
     "no-padding": _gid("Article", 12).rstrip("="),
     "of-an-author": _gid("Author", 1),
+    "not-ascii": "Articlé:1",
+    "not-utf8-inside": base64.b64encode(b"Article:\xff1").decode(),
 }
 
 
@@ -58,6 +60,8 @@ async def test_article_id_malformed_or_of_another_type_is_bad_user_input(gql, gl
         ('{ node(id: "%%%") { id } }', "id", {"node": None}),
         (f'{{ node(id: "{_gid("Tag", "1.5")}") {{ id }} }}', "id", {"node": None}),
         (f'{{ nodes(ids: ["{_gid("Tag", 1)}", "%%%"]) {{ id }} }}', "ids", None),
+        ('{ node(id: "日本") { id } }', "id", {"node": None}),
+        ('{ nodes(ids: ["é"]) { id } }', "ids", None),
     ],
 )
 async def test_node_id_malformed_is_bad_user_input(gql, query, argument, data):

@@ -2,6 +2,8 @@
 
 import logging
 
+import pytest
+
 from app.gateway import ratelimit
 from app.gateway.ratelimit import MemoryBuckets, Policy
 from tests.conftest import TEST_REDIS_URL
@@ -82,3 +84,30 @@ def test_an_unreachable_redis_lets_requests_through_and_says_so(make_client, cap
         response = client.post("/graphql", json=QUERY)
     assert response.status_code == 200
     assert "rate limiting is off for this request" in caplog.text
+
+
+REFUSALS = {  # id: (method, headers, body, status)
+    "unauthenticated": ("POST", {"X-API-Key": "ng_wrong"}, b'{"query": "{ __typename }"}', 401),
+    "method": ("PUT", {}, b"", 405),
+    "not-acceptable": ("POST", {"accept": "text/csv"}, b'{"query": "{ __typename }"}', 406),
+    "csrf": ("GET", {}, b"", 400),
+    "too-large": ("POST", {}, b'{"query": "' + b" " * 2_000 + b'"}', 413),
+    "media-type": ("POST", {"content-type": "application/xml"}, b"<query/>", 415),
+    "malformed": ("POST", {}, b"{", 400),
+}
+
+
+@pytest.mark.parametrize(("method", "headers", "body", "status"), REFUSALS.values(), ids=REFUSALS)
+def test_every_refusal_shows_the_budget_it_spent(make_client, method, headers, body, status):
+    client = make_client(rate_limit_anonymous_per_minute=60, max_body_bytes=1_000)  # bursts of 10
+    headers = {"content-type": "application/json", **headers}
+    responses = [
+        client.request(method, "/graphql", content=body, headers=headers) for _ in range(11)
+    ]
+    assert [r.status_code for r in responses] == [status] * 10 + [429]
+    assert [r.headers["ratelimit-remaining"] for r in responses] == [
+        str(n) for n in range(9, -1, -1)
+    ] + ["0"]
+    assert {r.headers["ratelimit-limit"] for r in responses} == {"10"}
+    assert all("ratelimit-reset" in r.headers for r in responses)
+    assert responses[-1].headers["retry-after"] == "1"

@@ -3,12 +3,15 @@
 import asyncio
 import time
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from sqlmodel import col, select
 
 import models
 from app.callers import Caller
 from app.context import ANONYMOUS
+from app.popularity import recorder as recorder_module
 from app.popularity.recorder import Outcome, Recorded, View, ViewRecorder
 from models.base import utcnow
 from resolvers import views as views_resolvers
@@ -301,3 +304,51 @@ async def test_hour_window_is_the_last_sixty_minutes(gql, views, session, refres
         "article": {"hour": 3, "day": 5, "viewCount": 5},
         "popularArticles": [{"views": 3, "article": {"slug": article.slug}}],
     }
+
+
+# --- a request that runs out of time -------------------------------------------------------
+
+
+def _slow_read_back(monkeypatch, seconds: float) -> None:
+    """Make every view write take `seconds` longer, after its counts, before its commit."""
+    read_back = recorder_module._read_back
+
+    async def slow(*args: Any) -> Any:
+        await asyncio.sleep(seconds)
+        return await read_back(*args)
+
+    monkeypatch.setattr(recorder_module, "_read_back", slow)
+
+
+@pytest.mark.parametrize(
+    ("budget", "flush_ms", "write_seconds", "answer"),
+    [
+        # Still waiting for its write when time runs out: withdrawn, never written.
+        (0.3, 800, 0, "TIMEOUT"),
+        # Its write began before time ran out and commits after: waited for, acknowledged.
+        (1.0, 600, 0.8, "COUNTED"),
+        # Its write outlives its own bound too: rolled back.
+        (1.0, 5, 5, "TIMEOUT"),
+    ],
+    ids=["waiting", "writing", "write-too-slow"],
+)
+async def test_a_view_out_of_time_is_counted_and_acknowledged_or_neither(
+    make_client, session, monkeypatch, budget, flush_ms, write_seconds, answer
+):
+    client = make_client(request_timeout_seconds=budget, view_flush_ms=flush_ms)
+    article = await make_article(session)
+    _slow_read_back(monkeypatch, write_seconds)
+    started = time.monotonic()
+    response = client.post(
+        "/graphql", json={"query": RECORD, "variables": {"id": encode_id("Article", article.id)}}
+    )
+    if answer == "TIMEOUT":
+        assert response.status_code == 504
+        assert response.json()["errors"][0]["extensions"] == {"code": "TIMEOUT"}
+    else:
+        assert response.json() == {
+            "data": {"recordView": {"counted": True, "article": {"viewCount": 1}}}
+        }
+    # A view still pending would have been written by now.
+    await asyncio.sleep(max(0, started + flush_ms / 1000 + 0.3 - time.monotonic()))
+    assert await _stored_views(session, article) == ((1, 1) if answer == "COUNTED" else (0, 0))

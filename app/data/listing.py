@@ -47,6 +47,8 @@ from models import ArticleStatus, ArticleTag
 _taggings: Table = ArticleTag.__table__  # type: ignore[attr-defined]
 
 MAX_FIRST = 100
+# Where articles never published (drafts, some archived) sort among dated ones: after all.
+UNDATED = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 def check_first(first: int, argument: str = "first") -> int:
@@ -69,11 +71,12 @@ class ArticleOrder(Enum):
     def sort_column(self) -> Any:
         return ARTICLES.c.view_count if self is ArticleOrder.VIEWS_DESC else ARTICLES.c.published_at
 
-    def sort_value(self, article: Row) -> datetime | int | None:
-        value: datetime | int | None = (
-            article.view_count if self is ArticleOrder.VIEWS_DESC else article.published_at
-        )
-        return value
+    def sort_value(self, article: Row) -> datetime | int:
+        if self is ArticleOrder.VIEWS_DESC:
+            count: int = article.view_count
+            return count
+        moment: datetime = article.published_at or UNDATED
+        return moment
 
 
 class Scope(Enum):
@@ -92,6 +95,7 @@ class ArticleFilter:
     language: str | None = None
     published_after: datetime | None = None
     published_before: datetime | None = None
+    status: ArticleStatus | None = None  # the stored status; None: what readers see
 
     def shape(self) -> "ArticleFilter":
         """The filter with each given value replaced by the same placeholder: what the
@@ -105,6 +109,7 @@ class ArticleFilter:
             language=given if self.language is not None else None,
             published_after=moment if self.published_after is not None else None,
             published_before=moment if self.published_before is not None else None,
+            status=self.status,  # one of three: statements are built for each
         )
 
 
@@ -116,6 +121,15 @@ class Listing:
 
     def shape(self) -> "Listing":
         return replace(self, filter=self.filter.shape())
+
+    @property
+    def sort_column(self) -> Any:
+        """What the listing sorts by: for readers, the indexed column itself; listings by
+        status may hold undated articles, which sort as UNDATED."""
+        column = self.order.sort_column
+        if self.filter.status is None or self.order is ArticleOrder.VIEWS_DESC:
+            return column
+        return func.coalesce(column, literal(UNDATED, column.type))
 
 
 @dataclass(frozen=True)
@@ -160,7 +174,7 @@ def unpack_cursor(cursor: str, argument: str = "after") -> list[Any]:
 def encode_cursor(order: ArticleOrder, article: Row) -> str:
     value = order.sort_value(article)
     return pack_cursor(
-        order.value, value.isoformat() if isinstance(value, datetime) else value or 0, article.pk
+        order.value, value.isoformat() if isinstance(value, datetime) else value, article.pk
     )
 
 
@@ -206,9 +220,12 @@ def slug_id(table: Table, slug: Any) -> Any:
 
 
 def published_matching(f: ArticleFilter) -> list[ColumnElement[bool]]:
-    """Conditions for published articles that pass a filter, its values left as parameters
-    (filter_values gives them): one statement serves every filter of the same shape."""
-    conditions: list[ColumnElement[bool]] = [ARTICLES.c.status == ArticleStatus.PUBLISHED]
+    """Conditions for articles that pass a filter (published ones unless it names a
+    status), its values left as parameters (filter_values gives them): one statement
+    serves every filter of the same shape."""
+    conditions: list[ColumnElement[bool]] = [
+        ARTICLES.c.status == (f.status or ArticleStatus.PUBLISHED)
+    ]
     if f.author_slug is not None:
         conditions.append(ARTICLES.c.author_id == slug_id(AUTHORS, bindparam("author_slug")))
     if f.category_slug is not None:
@@ -249,13 +266,14 @@ def _filtered(listing: Listing, stmt: Any) -> Any:
     return stmt
 
 
-def _ordering(order: ArticleOrder) -> list[Any]:
-    columns = [order.sort_column, ARTICLES.c.id]
-    return [c.desc() if order.descending else c.asc() for c in columns]
+def _ordering(listing: Listing) -> list[Any]:
+    columns = [listing.sort_column, ARTICLES.c.id]
+    return [c.desc() if listing.order.descending else c.asc() for c in columns]
 
 
-def _after(order: ArticleOrder) -> ColumnElement[bool]:
-    key = tuple_(order.sort_column, ARTICLES.c.id)
+def _after(listing: Listing) -> ColumnElement[bool]:
+    order = listing.order
+    key = tuple_(listing.sort_column, ARTICLES.c.id)
     bound = tuple_(bindparam("after_value", type_=order.sort_column.type), bindparam("after_id"))
     return key < bound if order.descending else key > bound
 
@@ -266,8 +284,8 @@ def _one_page(listing: Listing, after: bool, scope_id: Any, stmt: Any) -> Any:
     if listing.scope is not None:
         stmt = stmt.where(_scope_column(listing.scope) == scope_id)
     if after:
-        stmt = stmt.where(_after(listing.order))
-    return stmt.order_by(*_ordering(listing.order)).limit(bindparam("limit"))
+        stmt = stmt.where(_after(listing))
+    return stmt.order_by(*_ordering(listing)).limit(bindparam("limit"))
 
 
 @lru_cache(maxsize=512)
@@ -297,7 +315,7 @@ def _page_query(listing: Listing, after: bool, parents: int, articles: ArticleCo
     return Query(
         article_select(articles, paged.c.parent)
         .join(paged, paged.c.id == ARTICLES.c.id)
-        .order_by(paged.c.parent, *_ordering(listing.order)),
+        .order_by(paged.c.parent, *_ordering(listing)),
         per_values,
     )
 

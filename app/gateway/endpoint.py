@@ -1,12 +1,13 @@
 """GraphQL over HTTP at /graphql, after the GraphQL-over-HTTP specification
 (https://graphql.github.io/graphql-over-http/draft/).
 
-A request is refused, cheapest check first, before anything runs: a method other than
-GET or POST (405), an answer the client cannot accept (406), a request a browser could
-send from another site without a preflight (CSRF, 400), credentials that do not hold
-(401), a caller over its rate limit (429), a body over the size limit (413), a POST that
-is not JSON (415), malformed JSON or parameters (400), a mutation over GET (405), then a
-document over a limit (see app/gateway/limits.py).
+A request is refused before anything runs when: its credentials do not hold (401), its
+caller is over the rate limit (429), its answer cannot be accepted (406), its method is
+other than GET or POST (405), a browser could have sent it from another site without a
+preflight (CSRF, 400), its body is over the size limit (413), it is a POST that is not
+JSON (415), its JSON or parameters are malformed (400), it is a mutation over GET (405),
+or its document is over a limit (see app/gateway/limits.py). The caller and its budget
+come first, so that every refusal carries the RateLimit headers.
 
 Responses are `application/graphql-response+json` when the client accepts it, with the
 specification's status codes: 400 when the request did not run (a document or variables
@@ -86,18 +87,40 @@ class GraphQLEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        media_type = JSON
+        accepted = _response_media_type(request.headers.get("accept"))
+        media_type = accepted or JSON
         headers: dict[str, str] = {}  # the caller's rate limit budget, on every response
         try:
-            media_type = _response_media_type(request.headers.get("accept"))
-            response = await self._respond(request, media_type, headers)
+            caller = await self._admit(request, headers)
+            if accepted is None:
+                raise RequestError(
+                    406, "NOT_ACCEPTABLE", f"This endpoint answers in {GRAPHQL_RESPONSE} or {JSON}."
+                )
+            response = await self._respond(request, caller, media_type, headers)
         except RequestError as error:
             body = {"errors": [{"message": str(error), "extensions": {"code": error.code}}]}
             response = _json(body, error.status, media_type, {**error.headers, **headers})
         await response(scope, receive, send)
 
+    async def _admit(self, request: Request, headers: dict[str, str]) -> Caller:
+        """The caller, once it has spent a request of its budget. Every request spends one
+        before anything else is checked, so that every answer, a refusal too, can show the
+        caller's budget."""
+        try:
+            caller = await authenticate(
+                request, self.settings, request.state.reads, request.state.sessionmaker
+            )
+        except Unauthenticated as error:
+            # Guessing keys spends the address's budget.
+            await self._spend(request, anonymous(request), 1, headers)
+            raise RequestError(
+                401, error.code, str(error), {"WWW-Authenticate": "Bearer"}
+            ) from None
+        await self._spend(request, caller, 1, headers)
+        return caller
+
     async def _respond(
-        self, request: Request, media_type: str, headers: dict[str, str]
+        self, request: Request, caller: Caller, media_type: str, headers: dict[str, str]
     ) -> Response:
         if request.method not in ("GET", "POST"):
             raise RequestError(
@@ -114,17 +137,6 @@ class GraphQLEndpoint:
                 "This request could have been sent by another site (cross-site request "
                 "forgery). Send a JSON POST, or a GraphQL-Require-Preflight header.",
             )
-        try:
-            caller = await authenticate(
-                request, self.settings, request.state.reads, request.state.sessionmaker
-            )
-        except Unauthenticated as error:
-            # Guessing keys spends the address's budget.
-            await self._spend(request, anonymous(request), 1, headers)
-            raise RequestError(
-                401, error.code, str(error), {"WWW-Authenticate": "Bearer"}
-            ) from None
-        await self._spend(request, caller, 1, headers)
         payload = await self._read(request)
         if isinstance(payload, list):
             if not self.settings.max_batch:
@@ -284,9 +296,9 @@ class GraphQLEndpoint:
         return formatted
 
 
-def _response_media_type(accept: str | None) -> str:
+def _response_media_type(accept: str | None) -> str | None:
     """The media type to answer in: graphql-response+json when accepted, JSON otherwise
-    (also when the client says nothing); 406 when it accepts neither."""
+    (also when the client says nothing); None when it accepts neither."""
     if not accept:
         return JSON
     accepted = {part.split(";")[0].strip().lower() for part in accept.split(",")}
@@ -294,9 +306,7 @@ def _response_media_type(accept: str | None) -> str:
         return GRAPHQL_RESPONSE
     if accepted & {JSON, "application/*", "*/*", "text/html"}:
         return JSON
-    raise RequestError(
-        406, "NOT_ACCEPTABLE", f"This endpoint answers in {GRAPHQL_RESPONSE} or {JSON}."
-    )
+    return None
 
 
 def _wants_ide(request: Request) -> bool:

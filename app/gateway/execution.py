@@ -1,19 +1,15 @@
 """Running a checked document against the schema: error codes, and masking of the unexpected."""
 
-import logging
-import uuid
 from typing import Any
 
 from graphql import ExecutionResult, GraphQLError
 from strawberry.execution import optimized_is_awaitable
 
 from app.context import Context
-from app.errors import UserError
+from app.errors import UserError, log_unexpected
 from app.gateway.compiled import Run, plan_for
 from app.gateway.limits import Document, analyse
 from resolvers.schema import schema
-
-logger = logging.getLogger("newsgate.errors")
 
 
 async def execute(
@@ -84,8 +80,7 @@ def _coded(error: GraphQLError) -> GraphQLError:
     if error.path is None and (original is None or isinstance(original, GraphQLError)):
         error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
         return error
-    error_id = uuid.uuid4().hex
-    logger.error("error %s at %s: %s", error_id, error.path, error.message, exc_info=original)
+    error_id = log_unexpected(original, error.path, error.message)
     return GraphQLError(
         "Internal server error",
         nodes=error.nodes,

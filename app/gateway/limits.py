@@ -58,11 +58,23 @@ class Limits:
         )
 
 
+# JSON numbers past 2^53 are not exact in JavaScript, and orjson cannot write integers past
+# 64 bits: a larger measure (a cost multiplies the `first` of nested lists) is shown as this.
+MAX_SHOWN = 2**53 - 1
+MAX_INT = 2**31 - 1  # GraphQL's Int: a larger `first` is refused as a bad variable instead
+
+
 class LimitExceeded(GraphQLError):
     def __init__(self, message: str, setting: str, value: int, limit: int) -> None:
+        shown = f" {value}" if value <= MAX_SHOWN else f", more than {MAX_SHOWN},"
         super().__init__(
-            f"{message} {value} is over the limit of {limit} ({setting}).",
-            extensions={"code": "LIMIT_EXCEEDED", "limit": setting, "value": value, "max": limit},
+            f"{message}{shown} is over the limit of {limit} ({setting}).",
+            extensions={
+                "code": "LIMIT_EXCEEDED",
+                "limit": setting,
+                "value": min(value, MAX_SHOWN),
+                "max": limit,
+            },
         )
 
 
@@ -129,8 +141,8 @@ def check(
 ) -> None:
     """Raise LimitExceeded, or a GraphQLError for introspection where it is off."""
     shape, operation = document.shape, document.operation
-    if shape is None or operation is None:
-        return
+    if shape is None or operation is None or document.errors:
+        return  # the request is answered with what validation found wrong
     if shape.introspects and not limits.introspection:
         raise GraphQLError(
             "Introspection is disabled on this server.",
@@ -277,7 +289,7 @@ class _Walk:
                 value = field.args[name].default_value
             if isinstance(value, list):
                 return max(1, len(value))
-            if isinstance(value, int) and not isinstance(value, bool):
+            if isinstance(value, int) and not isinstance(value, bool) and value <= MAX_INT:
                 return max(1, value)
         return 1
 

@@ -60,14 +60,16 @@ class Recorded:
 class ViewRecorder:
     """Writes views in shared transactions, one at a time: a batch goes once its first view
     has waited `interval` seconds, at once if the previous write took longer than that.
+    A write that takes over `write_timeout` seconds is rolled back, and its callers hear so.
 
     With `interval` 0 every call writes its own transaction (the naive way, kept
     for comparison in scripts/bench_views.py).
     """
 
-    def __init__(self, engine: AsyncEngine, interval: float) -> None:
+    def __init__(self, engine: AsyncEngine, interval: float, write_timeout: float = 10) -> None:
         self._engine = engine
         self._interval = interval
+        self._write_timeout = write_timeout
         self._pending: list[tuple[list[View], asyncio.Future[list[Recorded]]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._forgotten_at = 0.0
@@ -78,19 +80,34 @@ class ViewRecorder:
 
         With `once`, the views are written in a transaction of their own that also keeps the
         idempotency key; a call that repeats a key gets the first call's outcomes, and
-        counts nothing."""
+        counts nothing.
+
+        A caller cancelled (its request out of time) is told what became of its views, or
+        they are not written: views still waiting for a write are withdrawn; views whose
+        write has begun, which commits or rolls back for its whole batch, are waited for,
+        so that the caller acknowledges the views that counted."""
         if once is not None:
             return await self._write_once(list(views), once)
         if self._interval == 0:
             return await self._write(list(views))
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[Recorded]] = loop.create_future()
+        entry = (list(views), future)
         if not self._pending:
             self._oldest = loop.time()
-        self._pending.append((list(views), future))
+        self._pending.append(entry)
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_while_pending())
-        return await future
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            if any(pending is entry for pending in self._pending):
+                self._pending = [pending for pending in self._pending if pending is not entry]
+                raise
+        try:
+            return await future
+        except TimeoutError:  # the write ran out of its own time, and was rolled back
+            raise asyncio.CancelledError from None
 
     async def aclose(self) -> None:
         """Write what is still pending (at shutdown)."""
@@ -104,9 +121,12 @@ class ViewRecorder:
             # the views that came during the last write have waited that long: they go now.
             await asyncio.sleep(self._oldest + self._interval - loop.time())
             batch, self._pending = self._pending, []
+            if not batch:  # its callers ran out of time and withdrew their views
+                continue
             try:
-                recorded = await self._write([view for views, _ in batch for view in views])
-            except Exception as error:  # every caller of the batch hears of it
+                async with asyncio.timeout(self._write_timeout):
+                    recorded = await self._write([view for views, _ in batch for view in views])
+            except Exception as error:  # rolled back: every caller of the batch hears of it
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(error)

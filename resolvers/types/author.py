@@ -11,26 +11,35 @@ from resolvers.types.pagination import PageInfo, articles_field
 _COUNT = Query(select(func.count().label("count")).select_from(AUTHORS))
 
 
-@strawberry.type
+@strawberry.type(description="A writer of articles.")
 class Author(Node):
-    slug: str
-    name: str
-    bio: str
-    avatar_url: str | None
+    slug: str = strawberry.field(
+        description="The author's unique name in URLs, as `siti-rahayu`: `author(slug:)` "
+        "finds them."
+    )
+    name: str = strawberry.field(description="The name as shown in bylines.")
+    bio: str = strawberry.field(description="A few lines about the author; may be empty.")
+    avatar_url: str | None = strawberry.field(
+        description="An https:// URL of the author's picture; null when there is none."
+    )
 
-    articles = articles_field(Scope.AUTHOR, "Published articles of this author.")
+    articles = articles_field(
+        Scope.AUTHOR, "This author's published articles (or, for editors, those of a `status`)."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="An author in the list, with their position.")
 class AuthorEdge:
-    cursor: str
-    node: Author
+    cursor: str = strawberry.field(
+        description="This author's position: pass it as `after` for the authors after them."
+    )
+    node: Author = strawberry.field(description="The author at this position.")
 
 
-@strawberry.type
+@strawberry.type(description="A page of the list of authors, by name.")
 class AuthorConnection:
-    edges: list[AuthorEdge]
-    page_info: PageInfo
+    edges: list[AuthorEdge] = strawberry.field(description="The page's authors, in order.")
+    page_info: PageInfo = strawberry.field(description="Whether more follow, and from where.")
 
     @strawberry.field(description="How many authors there are, across all pages.")
     async def total_count(self, info: Info) -> int:

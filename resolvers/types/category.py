@@ -5,9 +5,13 @@ from resolvers.types.node import Node
 from resolvers.types.pagination import articles_field
 
 
-@strawberry.type
+@strawberry.type(description="A section of the site, as politics or sports: each article has one.")
 class Category(Node):
-    slug: str
-    name: str
+    slug: str = strawberry.field(
+        description="The category's unique name in URLs, as `politics`: filters take it."
+    )
+    name: str = strawberry.field(description="The name as shown to readers.")
 
-    articles = articles_field(Scope.CATEGORY, "Published articles of this category.")
+    articles = articles_field(
+        Scope.CATEGORY, "This category's published articles (or, for editors, those of a `status`)."
+    )

@@ -1,7 +1,6 @@
 """The Relay `Node` interface and its opaque global IDs ("Article:42", base64-encoded)."""
 
 import base64
-import binascii
 from typing import Any
 
 import strawberry
@@ -16,7 +15,7 @@ class Node:
     typename: strawberry.Private[str]
     pk: strawberry.Private[int]
 
-    @strawberry.field(description="Opaque and stable: refetch the object with `node(id:)`.")
+    @strawberry.field(description="Opaque and stable: `node(id:)` fetches the object again by it.")
     def id(self) -> strawberry.ID:
         return encode_id(self.typename, self.pk)
 
@@ -39,7 +38,7 @@ def decode_id(global_id: str, argument: str) -> tuple[str, int]:
         # Primary keys are 32-bit integers; anything else cannot name a row.
         if type_name.isidentifier() and pk.isascii() and pk.isdigit() and int(pk) < 2**31:
             return type_name, int(pk)
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64 (or not ASCII at all), or not UTF-8 inside
         pass
     raise BadUserInput(argument, f"{global_id!r} is not an ID returned by this API")
 

@@ -1,28 +1,56 @@
 """Relay connections of articles, with keyset cursors."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from app.callers import Caller, Scope
 from app.context import Info
 from app.data import listing
 from app.errors import BadUserInput, check_text
+from models import ArticleStatus
+from resolvers.types.arguments import After, First
+from resolvers.types.enums import described_enum
 
 if TYPE_CHECKING:
     from resolvers.types.article import Article
 
 MAX_TAG_SLUGS = 10
 
-strawberry.enum(listing.ArticleOrder, description="How to sort articles.")
+described_enum(
+    listing.ArticleOrder,
+    "How to sort articles.",
+    PUBLISHED_AT_DESC="Newest first.",
+    PUBLISHED_AT_ASC="Oldest first.",
+    VIEWS_DESC="Most viewed of all time first.",
+)
+described_enum(
+    ArticleStatus,
+    "Where an article is in its life. Only published articles are on the site; callers "
+    "with `content:write` see the others too.",
+    DRAFT="Being written: never published, or not yet.",
+    PUBLISHED="On the site, from its `publishedAt`.",
+    ARCHIVED="Withdrawn from the site, kept; publishing it again restores it.",
+)
 
 
-@strawberry.type
+@strawberry.type(description="Where a page sits in its listing, and how to ask for the next.")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(
+        description="Whether more follow: ask for them with `after: endCursor`."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="Whether this page came after a cursor, so that others precede it."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="The cursor of this page's first item; null for an empty page."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The cursor of this page's last item, for the next page's `after`; "
+        "null for an empty page."
+    )
 
     @classmethod
     def of(cls, cursors: list[str], *, has_next_page: bool, after: str | None) -> "PageInfo":
@@ -35,16 +63,20 @@ class PageInfo:
         )
 
 
-@strawberry.type
+@strawberry.type(description="An article in a listing, with its position.")
 class ArticleEdge:
-    cursor: str
-    node: Annotated["Article", strawberry.lazy("resolvers.types.article")]
+    cursor: str = strawberry.field(
+        description="This article's position: pass it as `after` for the articles after it."
+    )
+    node: Annotated["Article", strawberry.lazy("resolvers.types.article")] = strawberry.field(
+        description="The article at this position."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="A page of a listing of articles.")
 class ArticleConnection:
-    edges: list[ArticleEdge]
-    page_info: PageInfo
+    edges: list[ArticleEdge] = strawberry.field(description="The page's articles, in order.")
+    page_info: PageInfo = strawberry.field(description="Whether more follow, and from where.")
     count_key: strawberry.Private[listing.CountKey]
 
     @strawberry.field(description="How many articles the whole listing holds, across all pages.")
@@ -54,14 +86,26 @@ class ArticleConnection:
 
 @strawberry.input(description="Narrows a listing; every given field must hold.")
 class ArticleFilter:
-    author_slug: str | None = None
-    category_slug: str | None = None
-    tag_slugs: list[str] | None = strawberry.field(
-        default=None, description="Articles carrying all of these tags."
+    author_slug: str | None = strawberry.field(
+        default=None, description="Only articles by the author with this slug."
     )
-    language: str | None = strawberry.field(default=None, description="BCP-47 code, e.g. `en`.")
-    published_after: datetime | None = strawberry.field(default=None, description="Inclusive.")
-    published_before: datetime | None = strawberry.field(default=None, description="Exclusive.")
+    category_slug: str | None = strawberry.field(
+        default=None, description="Only articles in the category with this slug."
+    )
+    tag_slugs: list[str] | None = strawberry.field(
+        default=None, description="Only articles carrying all of these tags (up to 10 slugs)."
+    )
+    language: str | None = strawberry.field(
+        default=None, description="Only articles in this language: a BCP-47 code, e.g. `en`."
+    )
+    published_after: datetime | None = strawberry.field(
+        default=None,
+        description="Only articles published at or after this moment (UTC when it has no offset).",
+    )
+    published_before: datetime | None = strawberry.field(
+        default=None,
+        description="Only articles published before this moment (UTC when it has no offset).",
+    )
 
     def to_listing_filter(self) -> listing.ArticleFilter:
         tag_slugs = sorted(set(self.tag_slugs or ()))
@@ -96,6 +140,7 @@ async def article_connection(
     after: str | None,
     filter: ArticleFilter | None,
     order_by: listing.ArticleOrder,
+    status: ArticleStatus | None = None,
     scope: listing.Scope | None = None,
     scope_id: int | None = None,
 ) -> ArticleConnection:
@@ -103,6 +148,7 @@ async def article_connection(
     listing.check_first(first)
     cursor = listing.decode_cursor(after, order_by) if after is not None else None
     criteria = filter.to_listing_filter() if filter else listing.ArticleFilter()
+    criteria = replace(criteria, status=_status_for(info.context.caller, status))
     key = listing.Listing(criteria, order_by, scope)
     rows = await info.context.loaders.article_page.load(
         listing.PageKey(key, scope_id, first, cursor)
@@ -119,16 +165,46 @@ async def article_connection(
     )
 
 
+def _status_for(caller: Caller, status: ArticleStatus | None) -> ArticleStatus | None:
+    """The stored status a listing keeps to, for this caller; None: what readers see.
+    Other statuses than PUBLISHED are for callers with `content:write` (FORBIDDEN
+    otherwise); to anyone else PUBLISHED means what readers see."""
+    if caller.can(Scope.CONTENT_WRITE):
+        return status
+    if status not in (None, ArticleStatus.PUBLISHED):
+        caller.require(Scope.CONTENT_WRITE)
+    return None
+
+
+FilterArgument = Annotated[
+    ArticleFilter | None,
+    strawberry.argument(description="Only articles that pass every condition given."),
+]
+OrderArgument = Annotated[
+    listing.ArticleOrder, strawberry.argument(description="How to sort: newest first unless set.")
+]
+StatusArgument = Annotated[
+    ArticleStatus | None,
+    strawberry.argument(
+        description="Only articles with this stored status, whatever their publication "
+        "date: drafts, archived ones, or PUBLISHED ones including those scheduled for later "
+        "(undated ones sort after every date). For callers with `content:write`; anyone "
+        "else gets FORBIDDEN for a status other than PUBLISHED. Without it: what readers see."
+    ),
+]
+
+
 def articles_field(scope: listing.Scope | None, description: str) -> Any:
     """An `articles` connection field: at the root, or of an author, category or tag."""
 
     async def articles(
         root: Any,
         info: Info,
-        first: int = 20,
-        after: str | None = None,
-        filter: ArticleFilter | None = None,
-        order_by: listing.ArticleOrder = listing.ArticleOrder.PUBLISHED_AT_DESC,
+        first: First = 20,
+        after: After = None,
+        filter: FilterArgument = None,
+        order_by: OrderArgument = listing.ArticleOrder.PUBLISHED_AT_DESC,
+        status: StatusArgument = None,
     ) -> ArticleConnection:
         return await article_connection(
             info,
@@ -136,6 +212,7 @@ def articles_field(scope: listing.Scope | None, description: str) -> Any:
             after=after,
             filter=filter,
             order_by=order_by,
+            status=status,
             scope=scope,
             scope_id=root.pk if scope else None,
         )

@@ -11,7 +11,7 @@ from resolvers.types.article import Article
 from resolvers.types.node import encode_id
 
 
-@strawberry.type
+@strawberry.type(description="What `recordView` did.")
 class RecordViewPayload:
     article: Article = strawberry.field(description="The viewed article, this view included.")
     counted: bool = strawberry.field(
@@ -22,7 +22,7 @@ class RecordViewPayload:
 
 @strawberry.input(description="One view, as a partner's analytics pipeline reports it.")
 class ViewInput:
-    article_id: strawberry.ID
+    article_id: strawberry.ID = strawberry.field(description="The article viewed.")
     visitor_id: str | None = strawberry.field(
         default=None, description="Repeat views by one visitor within 30 minutes count once."
     )
@@ -31,13 +31,16 @@ class ViewInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="What became of one view of `recordViews`.")
 class RecordedView:
-    article_id: strawberry.ID
-    counted: bool
+    article_id: strawberry.ID = strawberry.field(description="The article viewed.")
+    counted: bool = strawberry.field(
+        description="False when the same visitor's view of this article had counted within "
+        "30 minutes before it, so this one did not."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="What `recordViews` did.")
 class RecordViewsPayload:
     outcomes: strawberry.Private[list[Outcome]]
     article_ids: strawberry.Private[list[int]]

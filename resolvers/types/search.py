@@ -4,19 +4,29 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from app.data.search import SearchOrder
+from app.data.search import CANDIDATES, SearchOrder
+from resolvers.types.enums import described_enum
 from resolvers.types.pagination import PageInfo
 
 if TYPE_CHECKING:
     from resolvers.types.article import Article
 
-strawberry.enum(SearchOrder, description="How to order search results.")
+described_enum(
+    SearchOrder,
+    "How to order search results.",
+    RELEVANCE=f"Most relevant first, among the newest {CANDIDATES} matches.",
+    NEWEST="Newest first, among every match.",
+)
 
 
-@strawberry.type
+@strawberry.type(description="An article that matches the search, and why.")
 class SearchEdge:
-    cursor: str
-    node: Annotated["Article", strawberry.lazy("resolvers.types.article")]
+    cursor: str = strawberry.field(
+        description="This result's position: pass it as `after` for the results after it."
+    )
+    node: Annotated["Article", strawberry.lazy("resolvers.types.article")] = strawberry.field(
+        description="The matching article."
+    )
     score: float = strawberry.field(
         description="Relevance: higher is more relevant. Comparable within one search only."
     )
@@ -26,7 +36,7 @@ class SearchEdge:
     )
 
 
-@strawberry.type
+@strawberry.type(description="A page of search results.")
 class SearchConnection:
-    edges: list[SearchEdge]
-    page_info: PageInfo
+    edges: list[SearchEdge] = strawberry.field(description="The page's results, in order.")
+    page_info: PageInfo = strawberry.field(description="Whether more follow, and from where.")

@@ -6,12 +6,16 @@ from resolvers.types.node import Node
 from resolvers.types.pagination import articles_field
 
 
-@strawberry.type
+@strawberry.type(description="A subject an article is about; an article has several.")
 class Tag(Node):
-    slug: str
-    name: str
+    slug: str = strawberry.field(
+        description="The tag's unique name in URLs, as `city-hall`: filters take it."
+    )
+    name: str = strawberry.field(description="The name as shown to readers.")
 
-    articles = articles_field(Scope.TAG, "Published articles of this tag.")
+    articles = articles_field(
+        Scope.TAG, "The published articles with this tag (or, for editors, those of a `status`)."
+    )
 
     @strawberry.field(description="How many published articles carry this tag.")
     async def article_count(self, info: Info) -> int:
