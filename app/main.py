@@ -17,9 +17,10 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from app.db import SessionMaker, make_engine, make_read_sessionmaker, make_sessionmaker
+from app.gateway import graphiql
 from app.gateway.endpoint import PREFLIGHT_HEADERS, GraphQLEndpoint
 from app.gateway.persisted import (
     DocumentStore,
@@ -105,11 +106,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/graphql", GraphQLEndpoint(settings)),  # first: routes are tried in order
         Route("/", home),
         Route("/healthz", health),
     ]
+    if settings.env == "development":  # GraphiQL is off in production
+        routes.append(Mount(graphiql.ASSETS_URL, graphiql.assets()))
     # Without allowed origins, browsers refuse cross-origin calls by themselves: no
     # middleware to run on every request.
     middleware = []

@@ -22,14 +22,13 @@ from typing import Any
 import orjson
 from graphql import ExecutionResult, GraphQLError, OperationType
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
-from strawberry.http.ides import get_graphql_ide_html
 
 from app.callers import Caller
 from app.context import Context
 from app.errors import Unauthenticated
-from app.gateway import limits
+from app.gateway import graphiql, limits
 from app.gateway.auth import anonymous, authenticate
 from app.gateway.execution import execute
 from app.gateway.ratelimit import Policy
@@ -82,7 +81,6 @@ class GraphQLEndpoint:
         self.limits = limits.Limits.from_settings(settings)
         self.anonymous_policy = Policy(settings.rate_limit_anonymous_per_minute)
         self.client_policy = Policy(settings.rate_limit_client_per_minute)
-        self.ide = get_graphql_ide_html(graphql_ide="graphiql")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -106,7 +104,7 @@ class GraphQLEndpoint:
         if _wants_ide(request):
             if self.settings.env != "development":
                 raise RequestError(404, "NOT_FOUND", "GraphiQL is off in production.")
-            return HTMLResponse(self.ide)
+            return graphiql.page()
         if _could_come_from_another_site(request):
             raise RequestError(
                 400,
