@@ -6,6 +6,12 @@ and reaches the client only as "Internal server error" (see resolvers/schema.py)
 
 from typing import ClassVar, overload
 
+# The database cannot serve now (it is down, restarting, or out of connections): the
+# request failed as a whole or in part, answered with HTTP 503 and Retry-After.
+UNAVAILABLE_CODE = "SERVICE_UNAVAILABLE"
+UNAVAILABLE_MESSAGE = "The database is unavailable; retry shortly (see Retry-After)."
+RETRY_AFTER_SECONDS = 2
+
 
 class UserError(Exception):
     code: ClassVar[str] = "BAD_USER_INPUT"

@@ -12,6 +12,7 @@ from strawberry.dataloader import DataLoader
 from app.data.listing import CountKey, PageKey, load_article_counts, load_article_pages
 from app.data.related import MAX_RELATED_BATCH, RelatedKey, load_related
 from app.db import AnyOf, SessionMaker
+from app.ops.record import observe_batches
 from app.popularity.windows import ViewsKey, load_views
 from models import Article, ArticleTag, Author, Category, Tag
 
@@ -64,7 +65,7 @@ class Loaders:
         **extra: Any,
     ) -> DataLoader[Any, Any]:
         load_fn = partial(fn, *args, sessionmaker=self._sessionmaker, **extra)
-        return DataLoader(load_fn=load_fn, max_batch_size=max_batch_size)
+        return DataLoader(load_fn=observe_batches(load_fn), max_batch_size=max_batch_size)
 
     @cached_property
     def article_by_id(self) -> DataLoader[int, Article | None]:

@@ -27,11 +27,13 @@ from starlette.types import Receive, Scope, Send
 
 from app.callers import Caller
 from app.context import Context
-from app.errors import Unauthenticated
+from app.db import is_unavailable
+from app.errors import RETRY_AFTER_SECONDS, UNAVAILABLE_CODE, UNAVAILABLE_MESSAGE, Unauthenticated
 from app.gateway import graphiql, limits
 from app.gateway.auth import anonymous, authenticate
 from app.gateway.execution import execute
 from app.gateway.ratelimit import Policy
+from app.ops import metrics, record
 from app.settings import Settings
 from resolvers.schema import schema
 
@@ -53,6 +55,7 @@ SUGGESTION = re.compile(r" Did you mean .*\?$")
 
 # The status of a response without data whose first error has one of these codes.
 STATUS_OF_CODE = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "TIMEOUT": 504}
+RETRY = {"Retry-After": str(RETRY_AFTER_SECONDS)}  # with SERVICE_UNAVAILABLE (503)
 
 
 class RequestError(Exception):
@@ -120,6 +123,11 @@ class GraphQLEndpoint:
             raise RequestError(
                 401, error.code, str(error), {"WWW-Authenticate": "Bearer"}
             ) from None
+        except Exception as error:  # looking an API key up needs the database
+            if is_unavailable(error):
+                raise RequestError(503, UNAVAILABLE_CODE, UNAVAILABLE_MESSAGE, RETRY) from None
+            raise
+        record.note_caller(caller.identity)
         await self._spend(request, caller, 1, headers)
         payload = await self._read(request)
         if isinstance(payload, list):
@@ -142,6 +150,11 @@ class GraphQLEndpoint:
         status = 200 if ran or media_type == JSON else 400
         if body.get("data") is None and "errors" in body:
             status = STATUS_OF_CODE.get(body["errors"][0].get("extensions", {}).get("code"), status)
+        if any(
+            e.get("extensions", {}).get("code") == UNAVAILABLE_CODE for e in body.get("errors", ())
+        ):
+            status = 503  # even with partial data: the client should retry
+            headers.update(RETRY)
         return _json(body, status, media_type, headers)
 
     async def _spend(
@@ -152,6 +165,7 @@ class GraphQLEndpoint:
         budget = await request.state.buckets.take(caller.identity, policy, cost)
         headers.update(budget.headers())
         if not budget.allowed:
+            metrics.RATE_LIMITED.labels("anonymous" if caller.anonymous else "client").inc()
             raise RequestError(
                 429,
                 "RATE_LIMITED",
@@ -236,6 +250,7 @@ class GraphQLEndpoint:
                     else "The document must hold one operation, or name one in `operationName`.",
                     extensions={"code": "GRAPHQL_VALIDATION_FAILED"},
                 )
+            record.note_operation(operation.name.value if operation.name else None)
             if request.method == "GET" and operation.operation is not OperationType.QUERY:
                 raise RequestError(
                     405, "METHOD_NOT_ALLOWED", "Send mutations with POST.", {"Allow": "POST"}
@@ -334,6 +349,7 @@ def _too_large(what: str, limit: int) -> RequestError:
 
 
 def _json(body: Any, status: int, media_type: str, headers: dict[str, str]) -> Response:
+    record.note_errors(body)  # for the request's log line and metrics
     return Response(
         orjson.dumps(body),
         status_code=status,

@@ -9,7 +9,8 @@ from graphql import ExecutionResult, GraphQLError
 from strawberry.execution import optimized_is_awaitable
 
 from app.context import Context
-from app.errors import UserError
+from app.db import is_unavailable
+from app.errors import UNAVAILABLE_CODE, UNAVAILABLE_MESSAGE, UserError
 from app.gateway.limits import Document, analyse
 from resolvers.schema import schema
 
@@ -71,6 +72,13 @@ def _coded(error: GraphQLError) -> GraphQLError:
     if error.path is None and (original is None or isinstance(original, GraphQLError)):
         error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
         return error
+    if original is not None and is_unavailable(original):
+        return GraphQLError(
+            UNAVAILABLE_MESSAGE,
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": UNAVAILABLE_CODE},
+        )
     error_id = uuid.uuid4().hex
     logger.error("error %s at %s: %s", error_id, error.path, error.message, exc_info=original)
     return GraphQLError(

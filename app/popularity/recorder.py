@@ -7,6 +7,7 @@ was written, so the database does one commit where it would otherwise do hundred
 """
 
 import asyncio
+import contextvars
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app import idempotency
 from app.db import AnyOf, insert_for
 from app.idempotency import Once
+from app.ops.metrics import VIEW_FLUSH, VIEW_QUEUE
 from app.popularity.rollup import mark_dirty
 from models import Article, ArticleStatus, ArticleViewBucket, ArticleViewVisitor, bucket_start
 from models.base import utcnow
@@ -88,8 +90,12 @@ class ViewRecorder:
         if not self._pending:
             self._oldest = loop.time()
         self._pending.append((list(views), future))
+        VIEW_QUEUE.inc(len(views))
         if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush_while_pending())
+            # In a context of its own: its statements are no one request's.
+            self._flusher = asyncio.create_task(
+                self._flush_while_pending(), context=contextvars.Context()
+            )
         return await future
 
     async def aclose(self) -> None:
@@ -104,13 +110,17 @@ class ViewRecorder:
             # the views that came during the last write have waited that long: they go now.
             await asyncio.sleep(self._oldest + self._interval - loop.time())
             batch, self._pending = self._pending, []
+            flushed = [view for views, _ in batch for view in views]
+            VIEW_QUEUE.dec(len(flushed))
+            started = time.perf_counter()
             try:
-                recorded = await self._write([view for views, _ in batch for view in views])
+                recorded = await self._write(flushed)
             except Exception as error:  # every caller of the batch hears of it
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(error)
                 continue
+            VIEW_FLUSH.observe(time.perf_counter() - started)
             start = 0
             for views, future in batch:
                 if not future.done():  # a caller that went away is cancelled

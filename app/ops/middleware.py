@@ -1,0 +1,130 @@
+"""Per request: a request id, one log line, metrics and, when on, a trace span.
+
+The request id is the caller's `X-Request-ID` when it is sane (up to 128 letters, digits
+and `._:-`), a new one otherwise, and is sent back in the response's `X-Request-ID`.
+"""
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.ops import metrics, record, tracing
+
+logger = logging.getLogger("newsgate.access")
+
+GRAPHQL_PATH = "/graphql"
+REQUEST_ID = b"x-request-id"
+_SANE_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
+# Codes that mean Newsgate, not the caller, failed.
+SERVER_CODES = frozenset({"INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE", "TIMEOUT"})
+
+
+class ObserveRequests:
+    """ASGI middleware around the whole app."""
+
+    def __init__(self, app: ASGIApp, slow_seconds: float) -> None:
+        self.app = app
+        self.slow_seconds = slow_seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _request_id(scope)
+        header = (REQUEST_ID, request_id.encode())
+        status = 500  # unless the app answers
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), header]
+            await send(message)
+
+        current, token = record.begin(request_id)
+        started = time.perf_counter()
+        try:
+            if tracing.tracer is None:
+                await self.app(scope, receive, send_with_id)
+            else:
+                await self._traced(scope, receive, send_with_id, current)
+        finally:
+            record.end(token)
+            self._finish(scope, current, status, time.perf_counter() - started)
+
+    async def _traced(self, scope: Scope, receive: Receive, send: Send, current: Any) -> None:
+        assert tracing.tracer is not None
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        name = f"{scope['method']} {scope['path']}"
+        with tracing.tracer.start_as_current_span(name, context=tracing.parent_of(headers)) as span:
+            span.set_attribute("newsgate.request_id", current.request_id)
+            await self.app(scope, receive, send)
+            if current.operation:
+                span.update_name(f"{name} {current.operation}")
+            span.set_attribute("newsgate.sql_statements", current.statements)
+
+    def _finish(self, scope: Scope, current: record.Record, status: int, seconds: float) -> None:
+        path = scope["path"]
+        slow = seconds >= self.slow_seconds
+        if path == GRAPHQL_PATH:
+            codes = current.error_codes
+            if status >= 500 or not SERVER_CODES.isdisjoint(codes):
+                outcome = "server_error"
+            elif status >= 400 or codes:
+                outcome = "client_error"
+            else:
+                outcome = "ok"
+            metrics.REQUESTS.labels(metrics.operation_label(current.operation), outcome).observe(
+                seconds
+            )
+            for code in codes:
+                metrics.ERRORS.labels(code).inc()
+            metrics.SQL_STATEMENTS.observe(current.statements)
+            metrics.DB_SECONDS.observe(current.db_seconds)
+            level = logging.WARNING if slow else logging.INFO
+        else:  # health checks, scrapes, GraphiQL's files
+            level = logging.DEBUG
+        if not logger.isEnabledFor(level):
+            return
+        fields: dict[str, Any] = {
+            "request_id": current.request_id,
+            "method": scope["method"],
+            "path": path,
+            "status": status,
+            "duration_ms": round(seconds * 1000, 2),
+            "operation": current.operation,
+            "client": current.client,
+            "error_codes": current.error_codes,
+            "sql_statements": current.statements,
+            "db_ms": round(current.db_seconds * 1000, 2),
+        }
+        if slow:
+            fields["slow"] = True
+        logger.log(
+            level,
+            "%s %s %d %.1f ms%s %s %s sql=%d (%.1f ms)%s id=%s",
+            scope["method"],
+            path,
+            status,
+            seconds * 1000,
+            " SLOW" if slow else "",
+            current.operation or "-",
+            current.client or "-",
+            current.statements,
+            current.db_seconds * 1000,
+            f" errors={','.join(current.error_codes)}" if current.error_codes else "",
+            current.request_id,
+            extra={"fields": fields},
+        )
+
+
+def _request_id(scope: Scope) -> str:
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    for name, value in headers:
+        if name == REQUEST_ID and _SANE_ID.fullmatch(value):
+            return value.decode()
+    return uuid.uuid4().hex
