@@ -112,7 +112,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/graphql", GraphQLEndpoint(settings)),  # first: routes are tried in order
         Route("/", home),
         Route("/healthz", health.healthz),
-        Route("/readyz", health.readyz),
+        Route("/readyz", health.Readiness().readyz),
     ]
     if settings.metrics_token or settings.env == "development":
         routes.append(Route("/metrics", metrics.endpoint(settings.metrics_token)))

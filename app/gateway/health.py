@@ -7,7 +7,7 @@ longer counts as failed.
 
 import asyncio
 import os
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from starlette.requests import Request
@@ -23,27 +23,45 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok", "worker": os.getpid()})
 
 
-async def readyz(request: Request) -> Response:
-    checks = {"database": _database(request)}
-    if request.state.redis is not None:
-        checks["redis"] = _redis(request)
-    results = await asyncio.gather(*(_within_budget(check) for check in checks.values()))
-    report = dict(zip(checks, results, strict=True))
-    ready = all(result == "ok" for result in results)
-    return JSONResponse(
-        {"status": "ready" if ready else "unavailable", "checks": report, "worker": os.getpid()},
-        status_code=200 if ready else 503,
-    )
+class Readiness:
+    """GET /readyz. A check that overruns its budget is reported as failed but not
+    cancelled: cancelling a driver mid-conversation can leave its connection unusable.
+    It goes on in the background, and the next probe waits for it rather than starting
+    another, so a hung dependency holds at most one check per process."""
 
+    def __init__(self) -> None:
+        self._checks: dict[str, asyncio.Task[str]] = {}
 
-async def _within_budget(check: Coroutine[Any, Any, str]) -> str:
-    try:
-        async with asyncio.timeout(READY_BUDGET_SECONDS):
-            return await check
-    except TimeoutError:
-        return f"no answer within {READY_BUDGET_SECONDS * 1000:.0f} ms"
-    except Exception as error:  # whatever the driver raises, say it in one line
-        return f"{type(error).__name__}: {error}".splitlines()[0]
+    async def readyz(self, request: Request) -> Response:
+        checks = {"database": _database}
+        if request.state.redis is not None:
+            checks["redis"] = _redis
+        results = await asyncio.gather(
+            *(self._within_budget(name, check, request) for name, check in checks.items())
+        )
+        report = dict(zip(checks, results, strict=True))
+        ready = all(result == "ok" for result in results)
+        return JSONResponse(
+            {
+                "status": "ready" if ready else "unavailable",
+                "checks": report,
+                "worker": os.getpid(),
+            },
+            status_code=200 if ready else 503,
+        )
+
+    async def _within_budget(
+        self, name: str, check: Callable[[Request], Coroutine[Any, Any, str]], request: Request
+    ) -> str:
+        task = self._checks.get(name)
+        if task is None or task.done():
+            task = self._checks[name] = asyncio.create_task(check(request))
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), READY_BUDGET_SECONDS)
+        except TimeoutError:
+            return f"no answer within {READY_BUDGET_SECONDS * 1000:.0f} ms"
+        except Exception as error:  # whatever the driver raises, say it in one line
+            return f"{type(error).__name__}: {error}".splitlines()[0]
 
 
 async def _database(request: Request) -> str:

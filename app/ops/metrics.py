@@ -11,7 +11,9 @@ whichever worker answers, adds up all of them.
 import os
 import re
 import secrets
-from collections.abc import Awaitable, Callable
+import tempfile
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -92,6 +94,21 @@ def operation_label(name: str | None) -> str:
         return "other"
     _operation_names.add(name)
     return name
+
+
+@contextmanager
+def shared_by_workers(workers: int) -> Iterator[None]:
+    """With several workers, a fresh folder for their values (unless one is set), removed
+    afterwards. Set before the workers start: prometheus-client reads it at import."""
+    if workers == 1 or multiprocess_dir():
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="newsgate-metrics-") as folder:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+        try:
+            yield
+        finally:
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
 def multiprocess_dir() -> str | None:
