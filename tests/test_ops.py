@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx2 as httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
@@ -19,6 +20,8 @@ from app.main import create_app
 from app.ops import tracing
 from app.ops.logs import JsonFormatter
 from app.settings import Settings
+from scripts.private_postgres import free_port
+from scripts.serving import balanced_connections, post, server
 from tests.conftest import TEST_REDIS_URL
 from tests.factories import make_article, make_author
 
@@ -291,3 +294,27 @@ async def test_tracing_makes_a_span_per_request_with_a_child_per_loader_batch(
 def test_tracing_is_off_unless_configured(make_client):
     make_client()
     assert tracing.tracer is None
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_metrics_add_up_the_requests_of_every_worker(database_url, engine):
+    port = free_port()
+    with server(database_url, port, NEWSGATE_WORKERS="2"):
+        connections = await balanced_connections(port, 4, workers=2)  # two on each worker
+        for reader, writer in connections:
+            for _ in range(5):
+                assert await post(reader, writer, {"query": "query Ping { __typename }"})
+            writer.close()
+        # Whichever worker answers the scrape, it counts all 20.
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            for _ in range(4):
+                scrape = await http.get("/metrics", headers={"Connection": "close"})
+                families = text_string_to_metric_families(scrape.text)
+                counts = [
+                    sample.value
+                    for family in families
+                    for sample in family.samples
+                    if sample.name == "newsgate_graphql_request_seconds_count"
+                    and sample.labels["operation"] == "Ping"
+                ]
+                assert counts == [20]
