@@ -56,6 +56,8 @@ class Readiness:
         task = self._checks.get(name)
         if task is None or task.done():
             task = self._checks[name] = asyncio.create_task(check(request))
+            # A check that ends after its probe gave up on it fails quietly: the next says why.
+            task.add_done_callback(lambda done: done.cancelled() or done.exception())
         try:
             return await asyncio.wait_for(asyncio.shield(task), READY_BUDGET_SECONDS)
         except TimeoutError:

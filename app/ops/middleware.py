@@ -4,10 +4,11 @@ The request id is the caller's `X-Request-ID` when it is sane (up to 128 letters
 and `._:-`), a new one otherwise, and is sent back in the response's `X-Request-ID`.
 """
 
+import itertools
 import logging
 import re
+import secrets
 import time
-import uuid
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,6 +20,8 @@ logger = logging.getLogger("newsgate.access")
 GRAPHQL_PATH = "/graphql"
 REQUEST_ID = b"x-request-id"
 _SANE_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
+_ID_PREFIX = secrets.token_hex(8) + "-"
+_ids = itertools.count(1)
 # Codes that mean Newsgate, not the caller, failed.
 SERVER_CODES = frozenset({"INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE", "TIMEOUT"})
 
@@ -29,6 +32,8 @@ class ObserveRequests:
     def __init__(self, app: ASGIApp, slow_seconds: float) -> None:
         self.app = app
         self.slow_seconds = slow_seconds
+        # The request histogram's series by (operation name, outcome): labels() takes a lock.
+        self._requests: dict[tuple[str | None, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -78,9 +83,11 @@ class ObserveRequests:
                 outcome = "client_error"
             else:
                 outcome = "ok"
-            metrics.REQUESTS.labels(metrics.operation_label(current.operation), outcome).observe(
-                seconds
-            )
+            key = (current.operation, outcome)
+            if (requests := self._requests.get(key)) is None:
+                operation = metrics.operation_label(current.operation)
+                requests = self._requests[key] = metrics.REQUESTS.labels(operation, outcome)
+            requests.observe(seconds)
             for code in codes:
                 metrics.ERRORS.labels(code).inc()
             metrics.SQL_STATEMENTS.observe(current.statements)
@@ -90,7 +97,7 @@ class ObserveRequests:
             level = logging.DEBUG
         if not logger.isEnabledFor(level):
             return
-        fields: dict[str, Any] = {
+        fields = {
             "request_id": current.request_id,
             "method": scope["method"],
             "path": path,
@@ -101,25 +108,21 @@ class ObserveRequests:
             "error_codes": current.error_codes,
             "sql_statements": current.statements,
             "db_ms": round(current.db_seconds * 1000, 2),
+            "slow": slow,
         }
-        if slow:
-            fields["slow"] = True
-        logger.log(
+        # A record made here, not by logger.log(): that one looks up the caller's file
+        # and line in the stack, which no line shows.
+        line = logger.makeRecord(
+            logger.name,
             level,
-            "%s %s %d %.1f ms%s %s %s sql=%d (%.1f ms)%s id=%s",
-            scope["method"],
-            path,
-            status,
-            seconds * 1000,
-            " SLOW" if slow else "",
-            current.operation or "-",
-            current.client or "-",
-            current.statements,
-            current.db_seconds * 1000,
-            f" errors={','.join(current.error_codes)}" if current.error_codes else "",
-            current.request_id,
+            "",
+            0,
+            "%s %s %d %.1f ms",
+            (scope["method"], path, status, seconds * 1000),
+            None,
             extra={"fields": fields},
         )
+        logger.handle(line)
 
 
 def _request_id(scope: Scope) -> str:
@@ -127,4 +130,5 @@ def _request_id(scope: Scope) -> str:
     for name, value in headers:
         if name == REQUEST_ID and _SANE_ID.fullmatch(value):
             return value.decode()
-    return uuid.uuid4().hex
+    # Unique without a system call per request: a random prefix per process, and a count.
+    return f"{_ID_PREFIX}{next(_ids):x}"
