@@ -118,9 +118,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes.append(Route("/metrics", metrics.endpoint(settings.metrics_token)))
     if settings.env == "development":  # GraphiQL is off in production
         routes.append(Mount(graphiql.ASSETS_URL, graphiql.assets()))
-    # Without allowed origins, browsers refuse cross-origin calls by themselves: no
-    # middleware to run on every request.
     middleware = [Middleware(ObserveRequests, slow_seconds=settings.slow_request_ms / 1000)]
+    # Without allowed origins, browsers refuse cross-origin calls by themselves: no CORS
+    # middleware to run on every request.
     if settings.cors_origins:
         cors = Middleware(
             CORSMiddleware,

@@ -116,17 +116,14 @@ class RedisBuckets:
 
     RETRY_SECONDS = 2.0
 
-    def __init__(
-        self, redis: Redis, prefix: str, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, redis: Redis, prefix: str) -> None:
         self._take = redis.register_script(_TAKE)
         self._prefix = prefix + "ratelimit:"
-        self._clock = clock
-        self._fallback = MemoryBuckets(clock)
+        self._fallback = MemoryBuckets()
         self._retry_at: float | None = None  # set while Redis is down
 
     async def take(self, identity: str, policy: Policy, cost: int = 1) -> Budget:
-        now = self._clock()
+        now = time.monotonic()
         if self._retry_at is not None and now < self._retry_at:
             return await self._fallback.take(identity, policy, cost)
         try:

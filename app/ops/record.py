@@ -45,10 +45,6 @@ def end(token: Any) -> None:
     _current.reset(token)
 
 
-def current() -> Record | None:
-    return _current.get()
-
-
 def note_operation(name: str | None) -> None:
     if (record := _current.get()) is not None:
         record.operation = name
