@@ -107,6 +107,15 @@ async def test_postgresql_going_away_is_503_fast_and_recovers_without_losing_a_v
             await traffic.until(lambda: len(traffic.unavailable) >= 20)
             ready = await http.get(f"{traffic.url}/readyz")
             assert ready.status_code == 503
+            # Looking an API key up needs the database too: that is a 503, not a 401.
+            keyed = await http.post(
+                f"{traffic.url}/graphql",
+                json={"query": "{ __typename }"},
+                headers={"X-API-Key": "ng_partner-key"},
+            )
+            assert keyed.status_code == 503
+            assert keyed.headers["retry-after"] == "2"
+            assert keyed.json()["errors"][0]["extensions"] == {"code": "SERVICE_UNAVAILABLE"}
             acknowledged_before = traffic.acknowledged
             await asyncio.to_thread(private_postgres.start)
             # The same server process serves again, through new connections.
