@@ -33,7 +33,7 @@ class ObserveRequests:
         self.app = app
         self.slow_seconds = slow_seconds
         # The request histogram's series by (operation name, outcome): labels() takes a lock.
-        self._requests: dict[tuple[str | None, str], Any] = {}
+        self._requests: dict[tuple[str, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -61,7 +61,9 @@ class ObserveRequests:
             record.end(token)
             self._finish(scope, current, status, time.perf_counter() - started)
 
-    async def _traced(self, scope: Scope, receive: Receive, send: Send, current: Any) -> None:
+    async def _traced(
+        self, scope: Scope, receive: Receive, send: Send, current: record.Record
+    ) -> None:
         assert tracing.tracer is not None
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         name = f"{scope['method']} {scope['path']}"
@@ -83,10 +85,9 @@ class ObserveRequests:
                 outcome = "client_error"
             else:
                 outcome = "ok"
-            key = (current.operation, outcome)
+            key = (metrics.operation_label(current.operation), outcome)
             if (requests := self._requests.get(key)) is None:
-                operation = metrics.operation_label(current.operation)
-                requests = self._requests[key] = metrics.REQUESTS.labels(operation, outcome)
+                requests = self._requests[key] = metrics.REQUESTS.labels(*key)
             requests.observe(seconds)
             for code in codes:
                 metrics.ERRORS.labels(code).inc()

@@ -47,7 +47,7 @@ def end(token: Any) -> None:
 
 def note_operation(name: str | None) -> None:
     if (record := _current.get()) is not None:
-        record.operation = name
+        record.operation = name[:128] if name else name  # names can be as long as a query
 
 
 def note_caller(identity: str) -> None:
