@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 
 from app.migrations import current_revisions, head_revisions
 
-READY_BUDGET_SECONDS = 0.08  # under the 100 ms a probe allows, with room to answer
+READY_BUDGET_SECONDS = 0.06  # well under 100 ms, leaving room to answer on a busy machine
 
 
 async def healthz(request: Request) -> Response:
