@@ -77,12 +77,17 @@ def _before(_conn: Any, _cursor: Any, _sql: str, _params: Any, context: Any, _ma
 
 
 def _after(_conn: Any, _cursor: Any, _sql: str, _params: Any, context: Any, _many: bool) -> None:
-    record = _current.get()
-    if record is not None and context is not None:
+    started = getattr(context, "_newsgate_started", None)
+    if started is not None:
+        statement_ran(time.perf_counter() - started)
+
+
+def statement_ran(seconds: float) -> None:
+    """Count a statement and its time in the current request's record: what the engine's
+    events do, for code that runs SQL without the engine."""
+    if (record := _current.get()) is not None:
         record.statements += 1
-        started = getattr(context, "_newsgate_started", None)
-        if started is not None:
-            record.db_seconds += time.perf_counter() - started
+        record.db_seconds += seconds
 
 
 def observe_batches(
