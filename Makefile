@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run migrate seed test lint format schema bench bench-tools
+.PHONY: help install browser run migrate seed test lint format schema bench bench-tools
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -17,6 +17,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install Newsgate with its dev tools
+
+browser: ## install Debian's chromium for the GraphiQL browser test (as root)
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 run: install ## migrate, seed demo data when empty, serve GraphiQL at 127.0.0.1:8000/graphql
 	@$(PY) -m app check

@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from app.db import make_engine
 from app.migrations import SchemaOutOfDate, check_schema_current
+from app.ops import logs, metrics
 from app.settings import get_settings
 
 
@@ -44,14 +45,21 @@ def main() -> None:
         raise SystemExit(1)
     if command == "serve":
         settings = get_settings()
-        uvicorn.run(
-            "app.main:create_served_app",
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=settings.workers,
-            log_level=settings.log_level,
-        )
+        logs.configure(settings.log_level, json=settings.json_logs)
+        with metrics.shared_by_workers(settings.workers):
+            uvicorn.run(
+                "app.main:create_served_app",
+                factory=True,
+                host=settings.host,
+                port=settings.port,
+                workers=settings.workers,
+                log_level=settings.log_level,
+                log_config=None,  # logging is ours (app/ops/logs.py), uvicorn's too
+                access_log=False,  # app/ops/middleware.py logs each request
+                # On SIGTERM: stop accepting, let requests in flight finish (they end within
+                # the request timeout), then the lifespan writes the views still waiting.
+                timeout_graceful_shutdown=int(settings.request_timeout_seconds) + 5,
+            )
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -32,6 +33,7 @@ from sqlalchemy.sql.type_api import TypeEngine
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.ops.record import count_statements
 from app.settings import Settings
 
 SessionMaker = async_sessionmaker[AsyncSession]
@@ -93,14 +95,42 @@ def make_engine(settings: Settings) -> AsyncEngine:
         busy_timeout_ms = int(settings.request_timeout_seconds * 1000)
         event.listen(engine.sync_engine, "connect", _sqlite_connect(busy_timeout_ms))
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
-        return engine
-    return create_async_engine(
-        url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        pool_pre_ping=True,
-        connect_args={"server_settings": SERVER_SETTINGS},
-    )
+    else:
+        engine = create_async_engine(
+            url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_pre_ping=True,  # after an outage, pooled connections are tested and replaced
+            connect_args={
+                "server_settings": SERVER_SETTINGS,
+                "timeout": settings.db_connect_timeout_seconds,
+            },
+        )
+    count_statements(engine)  # for each request's log line and metrics
+    return engine
+
+
+# SQLSTATE classes of a server that cannot serve now: connection exceptions (08), shutdown,
+# crash or start-up (57P), too many connections (53300).
+_UNAVAILABLE_SQLSTATES = ("08", "57P", "53300")
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database cannot be reached or is going away, rather than
+    that a statement is wrong: the request may succeed if retried later."""
+    seen: BaseException | None = error
+    for _ in range(8):  # the exception, what caused it, and so on
+        if seen is None:
+            return False
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        if isinstance(seen, OSError):  # refused, reset, timed out (TimeoutError is one)
+            return True
+        sqlstate = getattr(seen, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def make_sessionmaker(engine: AsyncEngine) -> SessionMaker:

@@ -12,6 +12,12 @@ from typing import ClassVar, overload
 
 logger = logging.getLogger("newsgate.errors")
 
+# The database cannot serve now (it is down, restarting, or out of connections): the
+# request failed as a whole or in part, answered with HTTP 503 and Retry-After.
+UNAVAILABLE_CODE = "SERVICE_UNAVAILABLE"
+UNAVAILABLE_MESSAGE = "The database is unavailable; retry shortly (see Retry-After)."
+RETRY_AFTER_SECONDS = 2
+
 
 class UserError(Exception):
     code: ClassVar[str] = "BAD_USER_INPUT"

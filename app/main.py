@@ -2,8 +2,6 @@
 
 import asyncio
 import gc
-import logging
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
@@ -11,16 +9,19 @@ from pathlib import Path
 from typing import TypedDict
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
 
 from app.data.sql import Reads, open_reads
 from app.db import SessionMaker, make_engine, make_sessionmaker
+from app.gateway import graphiql, health
 from app.gateway.endpoint import PREFLIGHT_HEADERS, GraphQLEndpoint
 from app.gateway.failsafe import Failsafe
 from app.gateway.persisted import (
@@ -32,6 +33,8 @@ from app.gateway.persisted import (
 )
 from app.gateway.ratelimit import Buckets, MemoryBuckets, RedisBuckets
 from app.migrations import check_schema_current
+from app.ops import logs, metrics, tracing
+from app.ops.middleware import ObserveRequests
 from app.popularity.recorder import ViewRecorder
 from app.popularity.rollup import refresh_forever
 from app.settings import Settings, get_settings
@@ -44,11 +47,7 @@ class State(TypedDict):
     views: ViewRecorder
     buckets: Buckets
     persisted: PersistedQueries
-
-
-async def health(request: Request) -> Response:
-    # The worker's process ID tells a load test when every worker is up (scripts/serving.py).
-    return JSONResponse({"status": "ok", "worker": os.getpid()})
+    redis: Redis | None  # for /readyz
 
 
 async def home(request: Request) -> Response:
@@ -72,7 +71,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # Shared state goes to Redis when there is one, so that every instance agrees.
         redis = None
         if settings.redis_url:
-            redis = Redis.from_url(settings.redis_url, socket_timeout=0.5)
+            # One retry, for a pooled connection Redis closed; then the callers fall back.
+            redis = Redis.from_url(
+                settings.redis_url, socket_timeout=0.5, retry=Retry(NoBackoff(), retries=1)
+            )
         buckets: Buckets = RedisBuckets(redis, settings.redis_prefix) if redis else MemoryBuckets()
         documents: DocumentStore = (
             RedisDocuments(redis, settings.redis_prefix) if redis else MemoryDocuments()
@@ -95,6 +97,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "views": views,
                 "buckets": buckets,
                 "persisted": PersistedQueries(documents, trusted),
+                "redis": redis,
             }
         finally:
             if refresher is not None:
@@ -107,19 +110,27 @@ def create_app(settings: Settings | None = None) -> Starlette:
             if redis is not None:
                 await redis.aclose()
             await engine.dispose()
+            metrics.worker_exited()
 
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # the start-up schema check is routine
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    routes = [
+    logs.configure(settings.log_level, json=settings.json_logs)
+    if settings.tracing != "off":
+        tracing.start(settings.tracing)
+    routes: list[BaseRoute] = [
         Route("/graphql", GraphQLEndpoint(settings)),  # first: routes are tried in order
         Route("/", home),
-        Route("/healthz", health),
+        Route("/healthz", health.healthz),
+        Route("/readyz", health.Readiness().readyz),
     ]
+    if settings.metrics_token or settings.env == "development":
+        routes.append(Route("/metrics", metrics.endpoint(settings.metrics_token)))
+    if settings.env == "development":  # GraphiQL is off in production
+        routes.append(Mount(graphiql.ASSETS_URL, graphiql.assets()))
     # Failsafe first, so that it wraps every other middleware. Without allowed origins,
     # browsers refuse cross-origin calls by themselves: no CORS middleware to run.
-    middleware = [Middleware(Failsafe)]
+    middleware = [
+        Middleware(Failsafe),
+        Middleware(ObserveRequests, slow_seconds=settings.slow_request_ms / 1000),
+    ]
     if settings.cors_origins:
         cors = Middleware(
             CORSMiddleware,

@@ -1,5 +1,6 @@
 """Alembic from code: the head revision, and the start-up check that the database is at it."""
 
+from functools import cache
 from pathlib import Path
 
 from alembic.config import Config
@@ -31,15 +32,22 @@ def alembic_config() -> Config:
     return Config(toml_file=str(ROOT / "pyproject.toml"))
 
 
-def _current_revisions(connection: Connection) -> set[str]:
+@cache
+def head_revisions() -> frozenset[str]:
+    """The revisions the code's migrations end at (read from the files once)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def current_revisions(connection: Connection) -> set[str]:
+    """The revisions the database is at (for `run_sync`)."""
     return set(MigrationContext.configure(connection).get_current_heads())
 
 
 async def check_schema_current(engine: AsyncEngine) -> None:
     """Refuse to serve a database whose schema differs from the code's migrations."""
-    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    heads = head_revisions()
     async with engine.connect() as connection:
-        current = await connection.run_sync(_current_revisions)
+        current = await connection.run_sync(current_revisions)
     if current != heads:
         found = ", ".join(sorted(current)) or "no schema"
         raise SchemaOutOfDate(

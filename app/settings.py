@@ -38,8 +38,18 @@ class Settings(BaseSettings):
 
     env: Literal["development", "production"] = "development"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # One line per request; JSON by default in production, text in development.
+    log_format: Literal["text", "json"] | None = None
+    slow_request_ms: float = Field(default=1_000, gt=0)  # logged at WARNING, with its SQL
+    # /metrics needs `Authorization: Bearer <token>` when set; without one it is served in
+    # development only.
+    metrics_token: str | None = None
+    tracing: Literal["off", "otlp", "console"] = "off"  # OpenTelemetry (the tracing extra)
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
+    # A database that does not answer a connection within this long is unavailable:
+    # requests fail fast (SERVICE_UNAVAILABLE) instead of queueing behind it.
+    db_connect_timeout_seconds: float = Field(default=1.0, gt=0)
     workers: int = Field(default=1, ge=1)
     # Group commit: views wait this long to share a transaction; 0 writes each on its own.
     view_flush_ms: float = Field(default=5.0, ge=0, le=1000)
@@ -84,6 +94,10 @@ class Settings(BaseSettings):
     @classmethod
     def _async_driver(cls, url: str) -> str:
         return async_database_url(url)
+
+    @property
+    def json_logs(self) -> bool:
+        return self.log_format == "json" or (self.log_format is None and self.env == "production")
 
     @property
     def is_sqlite(self) -> bool:

@@ -159,13 +159,14 @@ async def redis_prefix() -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def private_postgres() -> Iterator[PrivatePostgres]:
+def private_postgres(request: pytest.FixtureRequest) -> Iterator[PrivatePostgres]:
     """A running PostgreSQL server of this test's own (initdb in a temporary folder, its own
     port, pg_stat_statements loaded), for tests that stop it or count what it runs; never
-    the shared one. Without PostgreSQL's server programs it fails under CI, skips elsewhere."""
+    the shared one. Without PostgreSQL's server programs it fails under CI, skips elsewhere.
+    Parametrize it indirectly with a dict to change the server's settings."""
     server = None
     try:
-        server = PrivatePostgres()
+        server = PrivatePostgres(settings=getattr(request, "param", None))
         server.start()
     except (RuntimeError, OSError) as error:
         if server is not None:

@@ -10,7 +10,7 @@ ROOT = Path(__file__).parent.parent
 # Lowest first. A module may import from its own layer and the layers before it.
 LAYERS = [
     ["models"],
-    ["app.settings", "app.errors", "app.callers"],
+    ["app.settings", "app.errors", "app.callers", "app.ops"],
     ["app.db", "app.migrations", "app.idempotency"],
     ["app.data"],
     ["app.popularity"],

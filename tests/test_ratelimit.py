@@ -78,12 +78,14 @@ def test_instances_sharing_redis_spend_one_budget(make_client, redis_prefix):
     assert alone.post("/graphql", json=QUERY).status_code == 200
 
 
-def test_an_unreachable_redis_lets_requests_through_and_says_so(make_client, caplog):
-    client = make_client(redis_url="redis://127.0.0.1:1/0")
+def test_an_unreachable_redis_falls_back_to_buckets_per_process_and_says_so_once(
+    make_client, caplog
+):
+    client = make_client(redis_url="redis://127.0.0.1:1/0", rate_limit_anonymous_per_minute=60)
     with caplog.at_level(logging.WARNING, logger="newsgate.ratelimit"):
-        response = client.post("/graphql", json=QUERY)
-    assert response.status_code == 200
-    assert "rate limiting is off for this request" in caplog.text
+        statuses = [client.post("/graphql", json=QUERY).status_code for _ in range(11)]
+    assert statuses == [200] * 10 + [429]
+    assert caplog.text.count("rate limits are per process until it is back") == 1
 
 
 REFUSALS = {  # id: (method, headers, body, status)

@@ -25,6 +25,7 @@ from app.data.popularity import ViewsKey, load_views
 from app.data.related import MAX_RELATED_BATCH, RelatedKey, load_related
 from app.data.sql import Query, Reads, Row
 from app.db import AnyOf
+from app.ops.record import observe_batches
 from models import ArticleTag
 
 V = TypeVar("V")
@@ -84,7 +85,7 @@ class Loaders:
         **extra: Any,
     ) -> DataLoader[Any, Any]:
         load_fn = partial(fn, *args, reads=self._reads, **extra)
-        return DataLoader(load_fn=load_fn, max_batch_size=max_batch_size)
+        return DataLoader(load_fn=observe_batches(load_fn), max_batch_size=max_batch_size)
 
     def _articles(
         self,
@@ -94,9 +95,12 @@ class Loaders:
     ) -> DataLoader[Any, Any]:
         """A loader of articles (a row or a list of them per key) that primes the loaders
         of the relations its rows brought along."""
+        batch = observe_batches(
+            partial(fn, *args, reads=self._reads, articles=self.article_columns)
+        )
 
         async def load(keys: Sequence[Any]) -> list[Any]:
-            found = await fn(*args, keys, reads=self._reads, articles=self.article_columns)
+            found = await batch(keys)
             self.prime_relations(
                 row for item in found for row in (item if isinstance(item, list) else [item]) if row
             )

@@ -10,6 +10,7 @@ Either way a row's columns read as attributes: `row.title`.
 """
 
 import asyncio
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -19,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import SERVER_SETTINGS
+from app.ops import record
 from app.settings import Settings
 
 # A row of a read: its columns are attributes. Typed as Any because which columns it
@@ -110,6 +112,7 @@ class PostgresReads:
                 url.render_as_string(hide_password=False),
                 min_size=1,
                 max_size=settings.db_pool_size + settings.db_max_overflow,
+                timeout=settings.db_connect_timeout_seconds,  # a server gone fails fast
                 server_settings={**SERVER_SETTINGS, "plan_cache_mode": plan_cache_mode},
                 record_class=Record,
                 reset=_keep,
@@ -134,7 +137,9 @@ class PostgresReads:
         sql, arguments = self.sql(query, values)
         pool = self._per_values_pool if query.plan_per_values else self._pool
         async with pool.acquire() as connection:
+            started = time.perf_counter()
             rows: list[Row] = await connection.fetch(sql, *arguments)
+        record.statement_ran(time.perf_counter() - started)  # for the request's log and metrics
         return rows
 
     async def close(self) -> None:

@@ -23,17 +23,18 @@ from typing import Any
 import orjson
 from graphql import ExecutionResult, GraphQLError, OperationType
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
-from strawberry.http.ides import get_graphql_ide_html
 
 from app.callers import Caller
 from app.context import Context
-from app.errors import Unauthenticated
-from app.gateway import limits
+from app.db import is_unavailable
+from app.errors import RETRY_AFTER_SECONDS, UNAVAILABLE_CODE, UNAVAILABLE_MESSAGE, Unauthenticated
+from app.gateway import graphiql, limits
 from app.gateway.auth import anonymous, authenticate
 from app.gateway.execution import execute
 from app.gateway.ratelimit import Policy
+from app.ops import metrics, record
 from app.settings import Settings
 from resolvers.schema import schema
 
@@ -55,6 +56,7 @@ SUGGESTION = re.compile(r" Did you mean .*\?$")
 
 # The status of a response without data whose first error has one of these codes.
 STATUS_OF_CODE = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "TIMEOUT": 504}
+RETRY = {"Retry-After": str(RETRY_AFTER_SECONDS)}  # with SERVICE_UNAVAILABLE (503)
 
 
 class RequestError(Exception):
@@ -83,7 +85,6 @@ class GraphQLEndpoint:
         self.limits = limits.Limits.from_settings(settings)
         self.anonymous_policy = Policy(settings.rate_limit_anonymous_per_minute)
         self.client_policy = Policy(settings.rate_limit_client_per_minute)
-        self.ide = get_graphql_ide_html(graphql_ide="graphiql")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -116,6 +117,11 @@ class GraphQLEndpoint:
             raise RequestError(
                 401, error.code, str(error), {"WWW-Authenticate": "Bearer"}
             ) from None
+        except Exception as error:  # looking an API key up needs the database
+            if is_unavailable(error):
+                raise RequestError(503, UNAVAILABLE_CODE, UNAVAILABLE_MESSAGE, RETRY) from None
+            raise
+        record.note_caller(caller.identity)
         await self._spend(request, caller, 1, headers)
         return caller
 
@@ -129,7 +135,7 @@ class GraphQLEndpoint:
         if _wants_ide(request):
             if self.settings.env != "development":
                 raise RequestError(404, "NOT_FOUND", "GraphiQL is off in production.")
-            return HTMLResponse(self.ide)
+            return graphiql.page()
         if _could_come_from_another_site(request):
             raise RequestError(
                 400,
@@ -158,6 +164,11 @@ class GraphQLEndpoint:
         status = 200 if ran or media_type == JSON else 400
         if body.get("data") is None and "errors" in body:
             status = STATUS_OF_CODE.get(body["errors"][0].get("extensions", {}).get("code"), status)
+        if any(
+            e.get("extensions", {}).get("code") == UNAVAILABLE_CODE for e in body.get("errors", ())
+        ):
+            status = 503  # even with partial data: the client should retry
+            headers.update(RETRY)
         return _json(body, status, media_type, headers)
 
     async def _spend(
@@ -168,6 +179,7 @@ class GraphQLEndpoint:
         budget = await request.state.buckets.take(caller.identity, policy, cost)
         headers.update(budget.headers())
         if not budget.allowed:
+            metrics.RATE_LIMITED.labels("anonymous" if caller.anonymous else "client").inc()
             raise RequestError(
                 429,
                 "RATE_LIMITED",
@@ -252,6 +264,7 @@ class GraphQLEndpoint:
                     else "The document must hold one operation, or name one in `operationName`.",
                     extensions={"code": "GRAPHQL_VALIDATION_FAILED"},
                 )
+            record.note_operation(operation.name.value if operation.name else None)
             if request.method == "GET" and operation.operation is not OperationType.QUERY:
                 raise RequestError(
                     405, "METHOD_NOT_ALLOWED", "Send mutations with POST.", {"Allow": "POST"}
@@ -348,6 +361,7 @@ def _too_large(what: str, limit: int) -> RequestError:
 
 
 def _json(body: Any, status: int, media_type: str, headers: dict[str, str]) -> Response:
+    record.note_errors(body)  # for the request's log line and metrics
     return Response(
         orjson.dumps(body),
         status_code=status,

@@ -6,7 +6,8 @@ from graphql import ExecutionResult, GraphQLError
 from strawberry.execution import optimized_is_awaitable
 
 from app.context import Context
-from app.errors import UserError, log_unexpected
+from app.db import is_unavailable
+from app.errors import UNAVAILABLE_CODE, UNAVAILABLE_MESSAGE, UserError, log_unexpected
 from app.gateway.compiled import Run, plan_for
 from app.gateway.limits import Document, analyse
 from resolvers.schema import schema
@@ -80,6 +81,13 @@ def _coded(error: GraphQLError) -> GraphQLError:
     if error.path is None and (original is None or isinstance(original, GraphQLError)):
         error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
         return error
+    if original is not None and is_unavailable(original):
+        return GraphQLError(
+            UNAVAILABLE_MESSAGE,
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": UNAVAILABLE_CODE},
+        )
     error_id = log_unexpected(original, error.path, error.message)
     return GraphQLError(
         "Internal server error",

@@ -22,6 +22,8 @@ from graphql import GraphQLError
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from app.ops.metrics import PERSISTED_QUERIES
+
 logger = logging.getLogger("newsgate.persisted")
 
 MAX_MEMORY_DOCUMENTS = 10_000  # the least recently used go first
@@ -120,6 +122,7 @@ class PersistedQueries:
             return query
         if not query:
             found = await self._store.get(digest)
+            PERSISTED_QUERIES.labels("miss" if found is None else "hit").inc()
             if found is None:
                 raise _request_error("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
             return found

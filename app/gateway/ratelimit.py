@@ -2,7 +2,8 @@
 
 A bucket holds up to `burst` requests and refills at `per_minute` / 60 a second. Buckets
 live in process memory, or in Redis when REDIS_URL is set, so that every worker and
-instance of a deployment spends one budget per client.
+instance of a deployment spends one budget per client (per process again while Redis is
+down).
 """
 
 import logging
@@ -108,19 +109,35 @@ return {allowed, tostring(tokens)}
 
 
 class RedisBuckets:
-    """Buckets shared by every instance. If Redis cannot be reached, requests are let
-    through (and that is logged): an outage of the limiter must not become one of the site."""
+    """Buckets shared by every instance. When Redis fails, each process falls back to
+    buckets of its own, and says so in the log, until Redis answers again: an outage of
+    the limiter must not become one of the site. While it is down, Redis is tried again
+    every RETRY_SECONDS, not on every request."""
+
+    RETRY_SECONDS = 2.0
 
     def __init__(self, redis: Redis, prefix: str) -> None:
         self._take = redis.register_script(_TAKE)
         self._prefix = prefix + "ratelimit:"
+        self._fallback = MemoryBuckets()
+        self._retry_at: float | None = None  # set while Redis is down
 
     async def take(self, identity: str, policy: Policy, cost: int = 1) -> Budget:
+        now = time.monotonic()
+        if self._retry_at is not None and now < self._retry_at:
+            return await self._fallback.take(identity, policy, cost)
         try:
             allowed, tokens = await self._take(
                 keys=[self._prefix + identity], args=[policy.per_second, policy.burst, cost]
             )
         except RedisError as error:
-            logger.warning("rate limiting is off for this request: Redis failed: %s", error)
-            return Budget.after(True, policy.burst, cost, policy)
+            if self._retry_at is None:
+                logger.warning(
+                    "Redis failed (%s): rate limits are per process until it is back", error
+                )
+            self._retry_at = now + self.RETRY_SECONDS
+            return await self._fallback.take(identity, policy, cost)
+        if self._retry_at is not None:
+            self._retry_at = None
+            logger.warning("Redis is back: rate limits are shared again")
         return Budget.after(bool(allowed), float(tokens), cost, policy)

@@ -7,6 +7,7 @@ was written, so the database does one commit where it would otherwise do hundred
 """
 
 import asyncio
+import contextvars
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ from app.data.entities import ARTICLES, entity_columns
 from app.data.sql import PlainRow, Row
 from app.db import AnyOf, insert_for
 from app.idempotency import Once
+from app.ops.metrics import VIEW_FLUSH, VIEW_QUEUE
 from app.popularity.rollup import mark_dirty
 from models import ArticleStatus, ArticleViewBucket, ArticleViewVisitor, bucket_start
 from models.base import utcnow
@@ -96,13 +98,18 @@ class ViewRecorder:
         if not self._pending:
             self._oldest = loop.time()
         self._pending.append(entry)
+        VIEW_QUEUE.inc(len(views))
         if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush_while_pending())
+            # In a context of its own: its statements are no one request's.
+            self._flusher = asyncio.create_task(
+                self._flush_while_pending(), context=contextvars.Context()
+            )
         try:
             return await asyncio.shield(future)
         except asyncio.CancelledError:
             if any(pending is entry for pending in self._pending):
                 self._pending = [pending for pending in self._pending if pending is not entry]
+                VIEW_QUEUE.dec(len(views))
                 raise
         try:
             return await future
@@ -123,14 +130,18 @@ class ViewRecorder:
             batch, self._pending = self._pending, []
             if not batch:  # its callers ran out of time and withdrew their views
                 continue
+            flushed = [view for views, _ in batch for view in views]
+            VIEW_QUEUE.dec(len(flushed))
+            started = time.perf_counter()
             try:
                 async with asyncio.timeout(self._write_timeout):
-                    recorded = await self._write([view for views, _ in batch for view in views])
+                    recorded = await self._write(flushed)
             except Exception as error:  # rolled back: every caller of the batch hears of it
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(error)
                 continue
+            VIEW_FLUSH.observe(time.perf_counter() - started)
             start = 0
             for views, future in batch:
                 if not future.done():  # a caller that went away is cancelled

@@ -18,7 +18,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.data.popularity import SPANS, WINDOW_COLUMNS, Window, window_start
-from app.db import insert_for
+from app.db import insert_for, is_unavailable
 from models import ArticlePopularity, ArticleViewBucket, PopularityClock, PopularityDirty
 from models.base import utcnow
 
@@ -137,8 +137,11 @@ async def refresh_forever(engine: AsyncEngine, every: float, half_life: timedelt
         try:
             while await refresh_popularity(engine, utcnow(), half_life) == REFRESH_BATCH:
                 pass  # more is queued: keep going
-        except Exception:
-            logger.exception("popularity refresh failed; retrying")
+        except Exception as error:
+            if is_unavailable(error):  # an outage: one line, not a traceback every few seconds
+                logger.warning("popularity refresh skipped: the database is unavailable")
+            else:
+                logger.exception("popularity refresh failed; retrying")
         await asyncio.sleep(every)
 
 

@@ -1,0 +1,1 @@
+"""What operators see: metrics, request logs and tracing, recorded per request."""
