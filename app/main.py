@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 from pathlib import Path
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
@@ -18,6 +18,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.data.sql import Reads, open_reads
 from app.db import SessionMaker, make_engine, make_sessionmaker
@@ -34,7 +35,7 @@ from app.gateway.persisted import (
 from app.gateway.ratelimit import Buckets, MemoryBuckets, RedisBuckets
 from app.migrations import check_schema_current
 from app.ops import logs, metrics, tracing
-from app.ops.middleware import ObserveRequests
+from app.ops.middleware import GRAPHQL_PATH, ObserveRequests
 from app.popularity.recorder import ViewRecorder
 from app.popularity.rollup import refresh_forever
 from app.settings import Settings, get_settings
@@ -52,6 +53,27 @@ class State(TypedDict):
 
 async def home(request: Request) -> Response:
     return RedirectResponse("/graphql")
+
+
+class Newsgate(Starlette):
+    """Starlette, except that /graphql, most of the traffic, goes to its endpoint through
+    the app's own middleware only (Failsafe, the request's record, CORS), not also
+    through Starlette's error and exception middleware and its router: the endpoint
+    answers its errors itself, and Failsafe catches anything else. That was a tenth of
+    the CPU of a request that needs no database."""
+
+    def __init__(self, graphql: ASGIApp, middleware: list[Middleware], **kwargs: Any) -> None:
+        super().__init__(middleware=middleware, **kwargs)
+        for cls, args, options in reversed(middleware):
+            graphql = cls(graphql, *args, **options)
+        self._graphql = graphql
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == GRAPHQL_PATH:
+            scope["app"] = self
+            await self._graphql(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -115,8 +137,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     logs.configure(settings.log_level, json=settings.json_logs)
     if settings.tracing != "off":
         tracing.start(settings.tracing)
+    graphql = GraphQLEndpoint(settings)
     routes: list[BaseRoute] = [
-        Route("/graphql", GraphQLEndpoint(settings)),  # first: routes are tried in order
+        Route(GRAPHQL_PATH, graphql),  # as the fast path in Newsgate does
         Route("/", home),
         Route("/healthz", health.healthz),
         Route("/readyz", health.Readiness().readyz),
@@ -146,7 +169,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             max_age=600,
         )
         middleware.append(cors)
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    return Newsgate(graphql, routes=routes, middleware=middleware, lifespan=lifespan)
 
 
 def create_served_app() -> Starlette:
