@@ -108,6 +108,7 @@ def fuzz_client(make_client) -> TestClient:
 def check_answer(response: Any, accept: str) -> None:
     """What every response must be, whatever the request."""
     assert response.status_code != 500, response.text
+    assert "ratelimit-remaining" in response.headers  # the caller's budget, on every answer
     if response.status_code == 200 and response.headers["content-type"].startswith("text/html"):
         return  # GraphiQL, for a browser's GET
     body = response.json()
