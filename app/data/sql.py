@@ -9,7 +9,6 @@ statements go through SQLAlchemy, which converts SQLite's stored text to Python 
 Either way a row's columns read as attributes: `row.title`.
 """
 
-import asyncio
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
@@ -19,7 +18,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.db import SERVER_SETTINGS
+from app.db import READS_ONLY, SERVER_SETTINGS
 from app.ops import record
 from app.settings import Settings
 
@@ -151,14 +150,12 @@ class SQLiteReads:
     dialect = "sqlite"
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        # No transaction around a read (app/db.py); not the AUTOCOMMIT isolation level,
+        # which SQLAlchemy sets and resets around every checkout, and a task cancelled
+        # in between (a sibling field failed) left its connection stranded.
+        self._engine = engine.execution_options(**{READS_ONLY: True})
 
     async def rows(self, query: Query, /, **values: Any) -> list[Row]:
-        # Shielded: cancelled inside SQLAlchemy's greenlet (a sibling field failed, the
-        # request timed out), the connection would never return to the pool.
-        return await asyncio.shield(self._rows(query, values))
-
-    async def _rows(self, query: Query, values: dict[str, Any]) -> list[Row]:
         async with self._engine.connect() as connection:
             result = await connection.execute(query.statement, values)
             return [PlainRow(row._mapping) for row in result]

@@ -134,7 +134,7 @@ class GraphQLEndpoint:
         if _wants_ide(request):
             if self.settings.env != "development":
                 raise RequestError(404, "NOT_FOUND", "GraphiQL is off in production.")
-            return graphiql.page()
+            return graphiql.page(headers=headers)
         if _could_come_from_another_site(request):
             raise RequestError(
                 400,

@@ -38,9 +38,10 @@ PAGE = """<!doctype html>
 """
 
 
-def page(endpoint: str = "/graphql") -> HTMLResponse:
-    """The GraphiQL page. Everything it loads comes from this server; the only inline
-    code is a <style> GraphiQL adds for its dialogs, let in by this response's nonce."""
+def page(endpoint: str = "/graphql", headers: dict[str, str] | None = None) -> HTMLResponse:
+    """The GraphiQL page, with `headers` besides its own. Everything it loads comes from
+    this server; the only inline code is a <style> GraphiQL adds for its dialogs, let in
+    by this response's nonce."""
     nonce = secrets.token_urlsafe(16)
     policy = "; ".join(
         (
@@ -56,12 +57,12 @@ def page(endpoint: str = "/graphql") -> HTMLResponse:
         )
     )
     html = PAGE.format(assets=ASSETS_URL, endpoint=endpoint, nonce=nonce)
-    headers = {
+    own = {
         "Content-Security-Policy": policy,
         "X-Content-Type-Options": "nosniff",
         "Cache-Control": "no-store",  # a fresh nonce each time
     }
-    return HTMLResponse(html, headers=headers)
+    return HTMLResponse(html, headers={**(headers or {}), **own})
 
 
 def assets() -> StaticFiles:
