@@ -6,6 +6,7 @@ import logging
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -337,3 +338,16 @@ async def test_metrics_add_up_the_requests_of_every_worker(database_url, engine)
                     and sample.labels["operation"] == "Ping"
                 ]
                 assert counts == [20]
+
+
+def test_metrics_count_document_cache_hits_and_misses(make_client):
+    client = make_client()
+    # A document no other test sends: the cache is the process's.
+    query = {"query": f"query CacheProbe {{ probe{uuid.uuid4().hex}: categories {{ name }} }}"}
+    before = samples(client)
+    for _ in range(3):
+        assert client.post("/graphql", json=query).status_code == 200
+    after = samples(client)
+    lookups = "newsgate_document_cache_lookups_total"
+    assert change(before, after, lookups, result="miss") == 1
+    assert change(before, after, lookups, result="hit") == 2

@@ -252,9 +252,12 @@ class GraphQLEndpoint:
         graphql_schema = schema._schema
         try:
             query = await request.state.persisted.query(params.query, params.extensions)
+            misses = limits.analyse.cache_info().misses
             document = limits.analyse(
                 graphql_schema, query, params.operation_name, self.limits.max_tokens
             )
+            missed = limits.analyse.cache_info().misses != misses
+            metrics.DOCUMENTS.labels("miss" if missed else "hit").inc()
             operation = document.operation
             if operation is None:
                 raise GraphQLError(

@@ -72,6 +72,12 @@ RATE_LIMITED = Counter(
     "Requests refused for their caller's rate limit, by kind of caller (anonymous, client).",
     ["caller"],
 )
+DOCUMENTS = Counter(
+    "newsgate_document_cache_lookups_total",
+    "Documents looked up by their text in the cache of parsed, validated and planned "
+    "ones: hit, or miss (parsed and validated now).",
+    ["result"],
+)
 PERSISTED_QUERIES = Counter(
     "newsgate_persisted_query_lookups_total",
     "Persisted query lookups by hash alone: hit (the document was known) or miss.",
