@@ -2,13 +2,17 @@
 
 Seeds (or reuses) a PostgreSQL database, starts Newsgate in its production profile and
 the floor (scripts/floor.py: asyncpg and orjson, one SQL statement per operation), checks
-that both give byte-identical JSON for every request it will send, then drives each
+that both give byte-identical JSON for every read it will send, then drives each
 operation with wrk over kept-alive connections, after a warm-up, Newsgate and the floor
-in turn. For each it reports requests per second, p50/p95/p99 latency, the server
-processes' own CPU time per request, and the SQL statements per request as PostgreSQL
-counts them (pg_stat_statements), and Newsgate's figures as ratios of the floor's.
-Absolute figures drift on a shared machine; the ratios, measured minutes apart in the
-same run, are what to compare.
+in turn: FrontPage, ArticlePage (pages read Zipf-wise), Popular, Search, Trivial, and the
+Mix (70% article pages each followed by the view it counts, 20% front pages, 10% most
+viewed). For each it reports requests per second, p50/p95/p99 latency, the server
+processes' own CPU time per request, the SQL statements per request as PostgreSQL counts
+them (pg_stat_statements), PostgreSQL's CPU per request, Newsgate's resident memory
+after the run, and Newsgate's figures as ratios of the floor's. Absolute figures drift
+on a shared machine; the ratios, measured minutes apart in the same run, are what to
+compare. --compare sets each row's p95 against another run's (say, 1,000,000 articles
+against 20,000).
 
 By default PostgreSQL is a private server in var/bench-pg (initdb on first use, its own
 port, pg_stat_statements loaded), so nothing else on the machine is touched and seeded
@@ -25,6 +29,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -43,6 +48,7 @@ from tqdm import tqdm
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from scripts.floor import global_id  # noqa: E402
 from scripts.private_postgres import PrivatePostgres  # noqa: E402
 from scripts.serving import server  # noqa: E402
 
@@ -65,14 +71,28 @@ POPULAR = """query Popular {
 SEARCH = """query Search($query: String!) {
   search(query: $query, first: 20) { edges { node { slug title } } }
 }"""
+ARTICLE_PAGE = """query ArticlePage($slug: String!) {
+  article(slug: $slug) {
+    id slug title body publishedAt readingTimeMinutes
+    author { name bio }
+    category { name slug }
+    tags { name slug }
+    views(window: WEEK)
+    related(first: 5) { slug title author { name } }
+  }
+}"""
+RECORD_VIEW = """mutation RecordView($id: ID!) { recordView(articleId: $id) { counted } }"""
 TRIVIAL = "query Trivial { __typename }"
 SEARCH_WORDS = ["flood", "budget", "election", "football", "vaccine", "rail", "court", "market"]
+ZIPF_EXPONENT = 1.1  # article pages: a few stories take most readers
+MIX_LENGTH = 5_000  # requests in the Mix's sequence, sent in turn
 
 
 @dataclass
 class Operation:
     name: str
     bodies: list[bytes]  # the requests, sent in turn
+    checked: list[bytes] | None = None  # those compared with the floor's (default: all)
 
 
 @dataclass
@@ -85,6 +105,7 @@ class Measurement:
     statements_per_request: float | None
     database_cpu_ms_per_request: float | None
     errors: int
+    resident_mb: float  # the server's memory after the run
 
 
 @dataclass
@@ -101,13 +122,46 @@ def body(document: str, name: str, variables: dict[str, Any] | None = None) -> b
     return json.dumps(request, separators=(",", ":")).encode()
 
 
-def operations() -> list[Operation]:
+NAMES = ["FrontPage", "ArticlePage", "Popular", "Search", "Trivial", "Mix"]
+
+
+def operations(articles: list[tuple[str, str]], seed: int) -> list[Operation]:
+    """The operations, over `articles` ((slug, id) of published ones, most viewed first),
+    read Zipf-wise as readers read them."""
+    rng = random.Random(seed)
+    weights = [1 / rank**ZIPF_EXPONENT for rank in range(1, len(articles) + 1)]
+    read = rng.choices(articles, weights, k=MIX_LENGTH)
+    front, popular = body(FRONT_PAGE, "FrontPage"), body(POPULAR, "Popular")
+    pages = [body(ARTICLE_PAGE, "ArticlePage", {"slug": slug}) for slug, _ in read]
+    mix: list[bytes] = []
+    for (_, pk), page in zip(read, pages, strict=True):
+        draw = rng.random()
+        if draw < 0.7:  # a page, and the view it counts
+            mix += [page, body(RECORD_VIEW, "RecordView", {"id": pk})]
+        else:
+            mix.append(front if draw < 0.9 else popular)
+    distinct = list(dict.fromkeys(pages))[:50]
     return [
-        Operation("FrontPage", [body(FRONT_PAGE, "FrontPage")]),
-        Operation("Popular", [body(POPULAR, "Popular")]),
+        Operation("FrontPage", [front]),
+        Operation("ArticlePage", pages, distinct),
+        Operation("Popular", [popular]),
         Operation("Search", [body(SEARCH, "Search", {"query": w}) for w in SEARCH_WORDS]),
         Operation("Trivial", [body(TRIVIAL, "Trivial")]),
+        # Its reads are the operations above, checked there; its views are not compared.
+        Operation("Mix", mix, []),
     ]
+
+
+async def _published(database: str) -> list[tuple[str, str]]:
+    connection = await asyncpg.connect(database)
+    try:
+        rows = await connection.fetch(
+            "SELECT id, slug FROM article WHERE status = 'published' AND published_at <= now()"
+            " ORDER BY view_count DESC, id DESC LIMIT 100000"
+        )
+    finally:
+        await connection.close()
+    return [(row["slug"], global_id("Article", row["id"])) for row in rows]
 
 
 # --- the database -------------------------------------------------------------------
@@ -193,31 +247,50 @@ class Statements:
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def process_tree_cpu(root: int) -> float:
-    """CPU seconds used so far by `root` and every process below it."""
+def process_tree(root: int) -> set[int]:
+    """`root` and every process below it."""
     parents: dict[int, int] = {}
-    cpu: dict[int, float] = {}
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
         try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
+            stat = Path(f"/proc/{entry}/stat").read_text() if entry.isdigit() else ""
         except OSError:
             continue
-        fields = stat.rsplit(")", 1)[1].split()
-        parents[int(entry)] = int(fields[1])
-        cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-    total, below = 0.0, {root}
-    changed = True
+        if stat:
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    tree, changed = {root}, True
     while changed:
         changed = False
         for pid, parent in parents.items():
-            if parent in below and pid not in below:
-                below.add(pid)
+            if parent in tree and pid not in tree:
+                tree.add(pid)
                 changed = True
-    for pid in below:
-        total += cpu.get(pid, 0.0)
+    return tree
+
+
+def process_tree_cpu(root: int) -> float:
+    """CPU seconds used so far by `root` and every process below it."""
+    total = 0.0
+    for pid in process_tree(root):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
     return total
+
+
+def process_tree_resident_mb(root: int) -> float:
+    """The resident memory of the largest process of the tree (a worker), in MB."""
+    largest = 0
+    for pid in process_tree(root):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                largest = max(largest, int(line.split()[1]))
+    return largest / 1024
 
 
 @contextmanager
@@ -308,7 +381,8 @@ class Bench:
         self.statements.reset()
         cpu = process_tree_cpu(target.pid)
         db_cpu = process_tree_cpu(self.db_pid) if self.db_pid else None
-        result = wrk(target.port, bodies, connections, self.args.duration)
+        seconds = self.args.mix_duration if operation.name == "Mix" else self.args.duration
+        result = wrk(target.port, bodies, connections, seconds)
         cpu = process_tree_cpu(target.pid) - cpu
         if db_cpu is not None and self.db_pid:
             db_cpu = process_tree_cpu(self.db_pid) - db_cpu
@@ -326,6 +400,7 @@ class Bench:
             statements_per_request=count / requests if count is not None else None,
             database_cpu_ms_per_request=db_cpu * 1000 / requests if db_cpu is not None else None,
             errors=result["errors"],
+            resident_mb=process_tree_resident_mb(target.pid),
         )
 
 
@@ -333,7 +408,7 @@ def check_identical(newsgate: Target, floor: Target, chosen: list[Operation]) ->
     """Fail the run unless both answer every request with the same bytes."""
     with httpx.Client() as client:
         for operation in chosen:
-            for request in operation.bodies:
+            for request in operation.bodies if operation.checked is None else operation.checked:
                 answers = [
                     client.post(
                         f"http://127.0.0.1:{target.port}/graphql",
@@ -372,8 +447,8 @@ def table(rows: list[Row]) -> str:
     lines = [
         "| operation | conns | Newsgate req/s | floor req/s | Newsgate / floor | p50 ms N / F "
         "| p99 ms N / F | server CPU ms/req N / F | SQL statements/req N / F "
-        "| db CPU ms/req N / F |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| db CPU ms/req N / F | Newsgate MB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         n, f = row.newsgate, row.floor
@@ -384,14 +459,33 @@ def table(rows: list[Row]) -> str:
             f"| {n.cpu_ms_per_request:.3f} / {f.cpu_ms_per_request:.3f} "
             f"| {number(n.statements_per_request)} / {number(f.statements_per_request)} "
             f"| {number(n.database_cpu_ms_per_request, 3)} "
-            f"/ {number(f.database_cpu_ms_per_request, 3)} |"
+            f"/ {number(f.database_cpu_ms_per_request, 3)} | {n.resident_mb:.0f} |"
         )
+    return "\n".join(lines)
+
+
+def compared(rows: list[Row], other: dict[str, Any]) -> str:
+    """Newsgate's p95 latency in this run against the same row of another (--compare)."""
+    before = {(r["operation"], r["connections"]): r["newsgate"] for r in other["rows"]}
+    lines = [
+        f"| operation | conns | p95 ms here | p95 ms in {other['arguments']['articles']} "
+        "articles | here / there |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        there = before.get((row.operation, row.connections))
+        if there is not None:
+            lines.append(
+                f"| {row.operation} | {row.connections} | {row.newsgate.p95_ms:.2f} "
+                f"| {there['p95_ms']:.2f} | {row.newsgate.p95_ms / there['p95_ms']:.2f} |"
+            )
     return "\n".join(lines)
 
 
 def run(args: argparse.Namespace, server_dsn: str, db_pid: int | None) -> list[Row]:
     database = prepare_database(server_dsn, args.articles, args.seed)
-    chosen = [o for o in operations() if o.name in args.operations]
+    articles = asyncio.run(_published(database))
+    chosen = [o for o in operations(articles, args.seed) if o.name in args.operations]
     connections = [int(c) for c in args.connections.split(",")]
     statements = Statements(server_dsn, database)
     bench = Bench(args, statements, db_pid)
@@ -401,7 +495,8 @@ def run(args: argparse.Namespace, server_dsn: str, db_pid: int | None) -> list[R
         "NEWSGATE_RESPONSE_CACHE": "off",
     }
     rows: list[Row] = []
-    total = len(chosen) * len(connections) * 2 * (args.warmup + args.duration)
+    seconds = {o.name: args.mix_duration if o.name == "Mix" else args.duration for o in chosen}
+    total = len(connections) * 2 * sum(args.warmup + seconds[o.name] for o in chosen)
     with (
         server(database, args.port, **settings) as newsgate_process,
         floor_server(database, args.floor_port, args.workers) as floor_process,
@@ -416,7 +511,7 @@ def run(args: argparse.Namespace, server_dsn: str, db_pid: int | None) -> list[R
                     for target in (newsgate, floor):
                         progress.set_postfix_str(f"{operation.name}, {count} conns, {target.name}")
                         measured[target.name] = bench.measure(target, operation, count)
-                        progress.update(args.warmup + args.duration)
+                        progress.update(args.warmup + seconds[operation.name])
                     row = Row(operation.name, count, measured["Newsgate"], measured["floor"])
                     row.ratios = ratios(row.newsgate, row.floor)
                     rows.append(row)
@@ -428,7 +523,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    names = [o.name for o in operations()]
+    names = NAMES
     parser.add_argument("--articles", type=int, default=20_000, help="default: 20,000")
     parser.add_argument("--seed", type=int, default=42, help="of the seeded data (default: 42)")
     parser.add_argument(
@@ -439,6 +534,12 @@ def main() -> None:
     parser.add_argument("--connections", default="1,32", help="comma-separated (default: 1,32)")
     parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
     parser.add_argument("--warmup", type=int, default=3, help="seconds before each one")
+    parser.add_argument(
+        "--mix-duration", type=int, default=10, help="seconds of the Mix (600: the memory check)"
+    )
+    parser.add_argument(
+        "--compare", type=Path, help="a --json file of another run: p95 of each row against it"
+    )
     parser.add_argument("--operations", nargs="+", default=names, choices=names)
     parser.add_argument("--json", type=Path, help="write the results here too")
     parser.add_argument("--show-sql", action="store_true", help="print each run's statements")
@@ -461,6 +562,8 @@ def main() -> None:
             if started:
                 postgres.stop()
     print(table(rows))
+    if args.compare:
+        print(compared(rows, json.loads(args.compare.read_text())))
     if args.json:
         results = {
             "arguments": {name: str(value) for name, value in vars(args).items()},

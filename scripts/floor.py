@@ -12,7 +12,7 @@ the schema or the data that this file does not follow fails the benchmark.
 import base64
 import os
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -83,6 +83,54 @@ SELECT a.slug, a.title
 """
 
 
+# An article page: the article with its author, category and tags, its views in the last
+# 7 days (from the five-minute buckets, as Newsgate sums them), and its stored related
+# list read as Newsgate reads it (the best 5 readers may see, none under half the best).
+ARTICLE_PAGE = """
+SELECT a.id, a.slug, a.title, a.body, a.published_at, a.reading_time_minutes,
+       au.name AS author, au.bio, c.name AS category, c.slug AS category_slug,
+       (SELECT coalesce(json_agg(json_build_object('name', t.name, 'slug', t.slug)
+                                 ORDER BY t.name, t.id), '[]')
+          FROM article_tag x JOIN tag t ON t.id = x.tag_id
+         WHERE x.article_id = a.id) AS tags,
+       (SELECT coalesce(sum(b.views), 0) FROM article_view_bucket b
+         WHERE b.article_id = a.id AND b.starts_at >= $2) AS views,
+       (SELECT coalesce(json_agg(json_build_object('slug', r.slug, 'title', r.title,
+                                                   'author', json_build_object('name', ra.name))
+                                 ORDER BY listed.rank), '[]')
+          FROM (SELECT related_id, rank
+                  FROM (SELECT l.related_id, l.score, max(l.score) OVER () AS best,
+                               row_number() OVER (ORDER BY l.score DESC, l.related_id DESC)
+                                 AS rank
+                          FROM related_article l JOIN article y ON y.id = l.related_id
+                         WHERE l.article_id = a.id AND y.status = 'published'
+                           AND y.published_at <= now()) AS scored
+                 WHERE rank <= 5 AND score >= 0.5 * best) AS listed
+          JOIN article r ON r.id = listed.related_id
+          JOIN author ra ON ra.id = r.author_id) AS related
+  FROM article a
+  JOIN author au ON au.id = a.author_id
+  JOIN category c ON c.id = a.category_id
+ WHERE a.slug = $1 AND a.status = 'published' AND a.published_at <= now()
+"""
+
+# A view, as Newsgate counts one: the article's total, its five-minute bucket, and the
+# queue of articles whose popularity the rollup recomputes.
+RECORD_VIEW = """
+WITH counted AS (
+  UPDATE article SET view_count = view_count + 1
+   WHERE id = $1 AND status = 'published' AND published_at <= now() RETURNING id
+), bucket AS (
+  INSERT INTO article_view_bucket (article_id, starts_at, views)
+  SELECT id, $2, 1 FROM counted
+  ON CONFLICT (article_id, starts_at) DO UPDATE SET views = article_view_bucket.views + 1
+), dirty AS (
+  INSERT INTO popularity_dirty (article_id) SELECT id FROM counted ON CONFLICT DO NOTHING
+)
+SELECT count(*) FROM counted
+"""
+
+
 def global_id(type_name: str, pk: int) -> str:
     return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
@@ -133,6 +181,38 @@ async def popular(connection: Connection, variables: dict[str, Any]) -> dict[str
     }
 
 
+def bucket_start(moment: datetime) -> datetime:
+    return moment.replace(minute=moment.minute - moment.minute % 5, second=0, microsecond=0)
+
+
+async def article_page(connection: Connection, variables: dict[str, Any]) -> dict[str, Any]:
+    week_start = bucket_start(datetime.now(UTC)) - timedelta(days=7) + timedelta(minutes=5)
+    row = await connection.fetchrow(ARTICLE_PAGE, variables["slug"], week_start)
+    if row is None:
+        return {"article": None}
+    return {
+        "article": {
+            "id": global_id("Article", row["id"]),
+            "slug": row["slug"],
+            "title": row["title"],
+            "body": row["body"],
+            "publishedAt": moment(row["published_at"]),
+            "readingTimeMinutes": row["reading_time_minutes"],
+            "author": {"name": row["author"], "bio": row["bio"]},
+            "category": {"name": row["category"], "slug": row["category_slug"]},
+            "tags": orjson.loads(row["tags"]),
+            "views": row["views"],
+            "related": orjson.loads(row["related"]),
+        }
+    }
+
+
+async def record_view(connection: Connection, variables: dict[str, Any]) -> dict[str, Any]:
+    pk = int(base64.b64decode(variables["id"]).decode().partition(":")[2])
+    counted = await connection.fetchval(RECORD_VIEW, pk, bucket_start(datetime.now(UTC)))
+    return {"recordView": {"counted": counted == 1}}
+
+
 async def search(connection: Connection, variables: dict[str, Any]) -> dict[str, Any]:
     rows = await connection.fetch(SEARCH, variables["query"])
     edges = [{"node": {"slug": row["slug"], "title": row["title"]}} for row in rows]
@@ -144,6 +224,8 @@ OPERATIONS: dict[str, Handler] = {
     "FrontPage": front_page,
     "Popular": popular,
     "Search": search,
+    "ArticlePage": article_page,
+    "RecordView": record_view,
 }
 
 
