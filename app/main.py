@@ -32,6 +32,7 @@ from app.gateway.ratelimit import Buckets, MemoryBuckets, RedisBuckets
 from app.migrations import check_schema_current
 from app.popularity.recorder import ViewRecorder
 from app.popularity.rollup import refresh_forever
+from app.related.maintain import maintain_forever
 from app.settings import Settings, get_settings
 
 
@@ -73,7 +74,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         documents: DocumentStore = (
             RedisDocuments(redis, settings.redis_prefix) if redis else MemoryDocuments()
         )
-        refresher = None
+        refresher = maintainer = None
         try:
             await check_schema_current(engine)
             refresher = asyncio.create_task(
@@ -82,6 +83,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     settings.popularity_refresh_seconds,
                     timedelta(hours=settings.trending_half_life_hours),
                 )
+            )
+            maintainer = asyncio.create_task(
+                maintain_forever(engine, settings.related_refresh_seconds)
             )
             yield {
                 "engine": engine,
@@ -92,10 +96,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "persisted": PersistedQueries(documents, trusted),
             }
         finally:
-            if refresher is not None:
-                refresher.cancel()
-                with suppress(asyncio.CancelledError):
-                    await refresher
+            for task in (refresher, maintainer):
+                if task is not None:
+                    task.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await task
             await views.aclose()
             if redis is not None:
                 await redis.aclose()

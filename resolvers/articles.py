@@ -22,7 +22,7 @@ async def article(
         row = await loaders.article_by_id.load(decode_id_of("Article", id, "id"))
     else:
         row = await loaders.article_by_slug.load(check_text(slug, "slug") or "")
-    return Article.if_visible(row, info.context.caller)
+    return Article.if_visible(row, info.context.caller, info.context.now)
 
 
 articles = articles_field(None, "Published articles, newest first unless `orderBy` says otherwise.")

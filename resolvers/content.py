@@ -21,6 +21,7 @@ from resolvers.types.content import (
     UpdateAuthorInput,
 )
 from resolvers.types.node import decode_id_of
+from resolvers.types.pagination import as_utc
 
 Row = TypeVar("Row", models.Article, models.Author)
 
@@ -131,6 +132,7 @@ def _article_fields(input: CreateArticleInput | UpdateArticleInput) -> content.A
         author_id=decode_id_of("Author", author, "input.authorId") if author is not None else None,
         category_slug=input.category_slug,
         tag_slugs=input.tag_slugs,
+        published_at=as_utc(input.published_at, "input.publishedAt"),
     )
 
 

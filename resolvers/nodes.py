@@ -32,7 +32,8 @@ async def _resolve(info: Info, global_id: str, argument: str) -> Node | None:
     type_name, pk = decode_id(global_id, argument)
     loaders = info.context.loaders
     if type_name == "Article":
-        return Article.if_visible(await loaders.article_by_id.load(pk), info.context.caller)
+        row = await loaders.article_by_id.load(pk)
+        return Article.if_visible(row, info.context.caller, info.context.now)
     if type_name == "Author":
         author = await loaders.author_by_id.load(pk)
         return Author.from_model(author) if author else None

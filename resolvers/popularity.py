@@ -57,6 +57,7 @@ async def _ranked(
         info.context.read_sessionmaker,
         window,
         check_first(first),
+        info.context.now,
         category_slug=check_text(category_slug, "categorySlug"),
         language=check_text(language, "language"),
     )

@@ -8,7 +8,8 @@ from sqlmodel import col, select
 
 from app.context import Info
 from app.data.listing import check_first
-from models import Article, ArticleStatus, ArticleTag
+from app.visibility import public
+from models import Article, ArticleTag
 from models import Category as CategoryRow
 from models import Tag as TagRow
 from resolvers.types.category import Category
@@ -35,9 +36,7 @@ async def tags(info: Info, first: int = 20, order_by: TagOrder = TagOrder.NAME) 
         stmt = select(TagRow).order_by(col(TagRow.name), col(TagRow.id)).limit(first)
         async with info.context.read_sessionmaker() as session:
             return [Tag.from_model(row) for row in (await session.exec(stmt)).all()]
-    published = and_(
-        col(Article.id) == ArticleTag.article_id, col(Article.status) == ArticleStatus.PUBLISHED
-    )
+    published = and_(col(Article.id) == ArticleTag.article_id, public(info.context.now))
     uses = func.count(col(Article.id))
     counted = (
         select(TagRow, uses)

@@ -11,8 +11,8 @@ ROOT = Path(__file__).parent.parent
 LAYERS = [
     ["models"],
     ["app.settings", "app.errors", "app.callers"],
-    ["app.db", "app.migrations", "app.idempotency"],
-    ["app.popularity"],
+    ["app.db", "app.migrations", "app.idempotency", "app.visibility"],
+    ["app.popularity", "app.related"],
     ["app.data"],
     ["app.content"],
     ["app.context"],

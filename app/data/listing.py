@@ -22,7 +22,8 @@ from sqlmodel import col, select
 
 from app.db import SessionMaker
 from app.errors import BadUserInput
-from models import Article, ArticleStatus, ArticleTag, Author, Category, Tag
+from app.visibility import now_parameter, public
+from models import Article, ArticleTag, Author, Category, Tag
 
 MAX_FIRST = 100
 
@@ -164,8 +165,8 @@ def slug_id(model: type[Author] | type[Category] | type[Tag], slug: str) -> Any:
 
 
 def published_matching(f: ArticleFilter) -> list[ColumnElement[bool]]:
-    """Conditions for published articles that pass a filter."""
-    conditions: list[ColumnElement[bool]] = [col(Article.status) == ArticleStatus.PUBLISHED]
+    """Conditions for articles on the site that pass a filter; run with `params={"now": ...}`."""
+    conditions: list[ColumnElement[bool]] = [public(now_parameter())]
     if f.author_slug is not None:
         conditions.append(col(Article.author_id) == slug_id(Author, f.author_slug))
     if f.category_slug is not None:
@@ -238,7 +239,7 @@ def _many_pages(listing: Listing, first: int, after: Cursor | None, scope_ids: l
 
 
 async def load_article_pages(
-    keys: Sequence[PageKey], sessionmaker: SessionMaker
+    keys: Sequence[PageKey], sessionmaker: SessionMaker, now: datetime
 ) -> list[list[Article]]:
     """Up to `first + 1` articles per key (the extra one tells whether a next page exists)."""
     groups: defaultdict[tuple[Listing, int, Cursor | None], list[Any]] = defaultdict(list)
@@ -249,10 +250,14 @@ async def load_article_pages(
         for (listing, first, after), scope_ids in groups.items():
             found: defaultdict[int | None, list[Article]] = defaultdict(list)
             if len(scope_ids) == 1:
-                rows = await session.exec(_one_page(listing, first, after, scope_ids[0]))
+                rows = await session.exec(
+                    _one_page(listing, first, after, scope_ids[0]), params={"now": now}
+                )
                 found[scope_ids[0]] = list(rows.all())
             else:
-                rows = await session.exec(_many_pages(listing, first, after, scope_ids))
+                rows = await session.exec(
+                    _many_pages(listing, first, after, scope_ids), params={"now": now}
+                )
                 for article, scope_id in rows.all():
                     found[scope_id].append(article)
             for scope_id in scope_ids:
@@ -260,7 +265,9 @@ async def load_article_pages(
     return [pages[key] for key in keys]
 
 
-async def load_article_counts(keys: Sequence[CountKey], sessionmaker: SessionMaker) -> list[int]:
+async def load_article_counts(
+    keys: Sequence[CountKey], sessionmaker: SessionMaker, now: datetime
+) -> list[int]:
     """How many articles each listing holds, one statement per distinct listing."""
     groups: defaultdict[Listing, list[int | None]] = defaultdict(list)
     for key in keys:
@@ -269,12 +276,14 @@ async def load_article_counts(keys: Sequence[CountKey], sessionmaker: SessionMak
     async with sessionmaker() as session:
         for listing, scope_ids in groups.items():
             if listing.scope is None:
-                total = (await session.exec(_base(listing, func.count()))).one()
+                total = (
+                    await session.exec(_base(listing, func.count()), params={"now": now})
+                ).one()
                 counts[CountKey(listing, None)] = total
                 continue
             scope = _scope_column(listing.scope)
             stmt = _base(listing, scope, func.count()).where(scope.in_(scope_ids)).group_by(scope)
-            found = dict((await session.exec(stmt)).all())
+            found = dict((await session.exec(stmt, params={"now": now})).all())
             for scope_id in scope_ids:
                 counts[CountKey(listing, scope_id)] = found.get(scope_id, 0)
     return [counts[key] for key in keys]

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from strawberry.dataloader import DataLoader
 
 from app.data.listing import CountKey, PageKey, load_article_counts, load_article_pages
-from app.data.related import MAX_RELATED_BATCH, RelatedKey, load_related
+from app.data.related import RelatedKey, load_related
 from app.db import AnyOf, SessionMaker
 from app.popularity.windows import ViewsKey, load_views
 from models import Article, ArticleTag, Author, Category, Tag
@@ -96,11 +96,11 @@ class Loaders:
 
     @cached_property
     def article_page(self) -> DataLoader[PageKey, list[Article]]:
-        return self._batched(load_article_pages)
+        return self._batched(load_article_pages, now=self._now)
 
     @cached_property
     def article_count(self) -> DataLoader[CountKey, int]:
-        return self._batched(load_article_counts)
+        return self._batched(load_article_counts, now=self._now)
 
     @cached_property
     def views(self) -> DataLoader[ViewsKey, int]:
@@ -113,6 +113,4 @@ class Loaders:
 
     @cached_property
     def related(self) -> DataLoader[RelatedKey, list[Article]]:
-        # Each article in a batch adds three parameters to the ranking statement: a cap
-        # keeps a deeply nested document within PostgreSQL's 32,767.
-        return self._batched(load_related, max_batch_size=MAX_RELATED_BATCH)
+        return self._batched(load_related, now=self._now)

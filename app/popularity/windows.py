@@ -10,10 +10,10 @@ from sqlalchemy import case, func
 from sqlmodel import col, select
 
 from app.db import AnyOf, SessionMaker
+from app.visibility import public
 from models import (
     Article,
     ArticlePopularity,
-    ArticleStatus,
     ArticleViewBucket,
     Category,
     bucket_start,
@@ -97,6 +97,7 @@ async def ranked_articles(
     sessionmaker: SessionMaker,
     window: Window | None,
     first: int,
+    now: datetime,
     category_slug: str | None = None,
     language: str | None = None,
 ) -> list[tuple[Article, float]]:
@@ -107,7 +108,7 @@ async def ranked_articles(
     date, so this walks an index instead of summing buckets.
     """
     score = ranking_column(window)
-    conditions = [col(Article.status) == ArticleStatus.PUBLISHED]
+    conditions = [public(now)]
     if window is not None:
         conditions.append(score > 0)
     if category_slug is not None:

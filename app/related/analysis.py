@@ -9,10 +9,11 @@ on SQLite and PostgreSQL alike, so both databases give the same lists.
 """
 
 import re
-from collections import Counter
 from functools import lru_cache
 
 import Stemmer
+
+from models.related import MAX_TERM
 
 # How much one occurrence counts, by field. Chosen on the tuning part of the evaluation
 # set (scripts/eval_related.py): headlines name the event; bodies add its details.
@@ -22,8 +23,15 @@ BODY_WEIGHT = 1.0
 
 WORD = re.compile(r"[^\W_]+")
 
+
+def _listed(text: str) -> frozenset[str]:
+    """The words of a text block (keeps long word lists readable)."""
+    return frozenset(text.split())
+
+
 STOP_WORDS = {
-    "en": frozenset("""
+    "en": _listed(
+        """
 a about above after again against all also am an and any are as at be because been before
 being below between both but by can could did do does doing down during each few for from
 further had has have having he her here hers herself him himself his how i if in into is it
@@ -35,8 +43,10 @@ said says say told according mr mrs ms one two three four five six seven eight n
 first last new next week weeks day days year years month months time monday tuesday
 wednesday thursday friday saturday sunday today yesterday tomorrow may might must shall
 still since however per cent percent people
-""".split()),
-    "id": frozenset("""
+"""
+    ),
+    "id": _listed(
+        """
 ada adalah agar akan akhir aku anda antara apa apabila atas atau bagi bahkan bahwa baik
 banyak baru beberapa belum benar berada berbagai bersama besar bisa boleh bukan dalam dan
 dari demikian dengan di dia dua ia ini itu jadi jika juga kali kami kamu karena ke kepada
@@ -46,12 +56,13 @@ sebagai sebelum sedang sejak sekitar selama sementara seperti serta setelah suda
 tak tapi telah tengah tentang terhadap tersebut tetapi tidak tiga untuk usai yaitu yakni
 yang hari pekan bulan minggu senin selasa rabu kamis jumat sabtu hingga sampai menjadi
 mengatakan menurut tersebut hanya harus empat lima enam tujuh delapan sembilan sepuluh
-""".split()),
+"""
+    ),
 }
 
 
 @lru_cache(maxsize=16)
-def _stemmer(language: str) -> Stemmer.Stemmer | None:
+def _stemmer(language: str) -> "Stemmer.Stemmer | None":
     name = {"en": "english", "id": "indonesian"}.get(language)
     return Stemmer.Stemmer(name, 100_000) if name else None
 
@@ -67,17 +78,17 @@ def words(text: str, language: str) -> list[str]:
     kept = [
         word
         for word in WORD.findall(text.lower())
-        if word not in stop and (len(word) > 2 if word.isdigit() else len(word) > 1)
+        if word not in stop and (len(word) > 2 if word.isdigit() else 1 < len(word) <= MAX_TERM)
     ]
     stemmer = _stemmer(language)
     return stemmer.stemWords(kept) if stemmer else kept
 
 
-def term_counts(title: str, summary: str, body: str, language: str) -> Counter[str]:
+def term_counts(title: str, summary: str, body: str, language: str) -> dict[str, float]:
     """Each term's occurrences in the article, weighted by the field it occurs in."""
     language = base_language(language)
-    counts: Counter[str] = Counter()
+    counts: dict[str, float] = {}
     for text, weight in ((title, TITLE_WEIGHT), (summary, SUMMARY_WEIGHT), (body, BODY_WEIGHT)):
         for term in words(text, language):
-            counts[term] += weight
+            counts[term] = counts.get(term, 0.0) + weight
     return counts

@@ -55,7 +55,9 @@ def idf(documents: int, with_term: int) -> float:
     return math.log((documents + 1) / (with_term + 1)) + 1.0
 
 
-def text_vector(counts: Mapping[str, float], frequencies: Mapping[str, int], documents: int) -> dict[str, float]:
+def text_vector(
+    counts: Mapping[str, float], frequencies: Mapping[str, int], documents: int
+) -> dict[str, float]:
     """The unit-length TF-IDF vector of an article's weighted term counts, its
     VECTOR_TERMS heaviest terms kept. `frequencies` holds each term's document frequency."""
     weights = {

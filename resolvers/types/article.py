@@ -4,11 +4,12 @@ from typing import Self
 import strawberry
 
 import models
-from app.callers import Caller, Scope
+from app.callers import Caller
 from app.context import Info
 from app.data.listing import check_first
-from app.data.related import RelatedKey, related_terms
+from app.data.related import RelatedKey
 from app.popularity import windows
+from app.visibility import can_see
 from resolvers.types.author import Author
 from resolvers.types.category import Category
 from resolvers.types.node import Node, encode_id
@@ -67,13 +68,9 @@ class Article(Node):
         )
 
     @classmethod
-    def if_visible(cls, row: models.Article | None, caller: Caller) -> Self | None:
-        """The article if the caller may see it: published, or any with `content:write`."""
-        if row is None:
-            return None
-        if row.status != models.ArticleStatus.PUBLISHED and not caller.can(Scope.CONTENT_WRITE):
-            return None
-        return cls.from_model(row)
+    def if_visible(cls, row: models.Article | None, caller: Caller, now: datetime) -> Self | None:
+        """The article if the caller may see it at `now` (app/visibility.py)."""
+        return cls.from_model(row) if row is not None and can_see(caller, row, now) else None
 
     @strawberry.field
     async def author(self, info: Info) -> Author:
@@ -99,13 +96,13 @@ class Article(Node):
         return await info.context.loaders.views.load(windows.ViewsKey(self.pk, window))
 
     @strawberry.field(
-        description="Other published articles readers of this one may want next: those "
-        "sharing its rarer tags, published near it, with similar words in the title and "
-        "summary, in the same category and language; then the newest of its category."
+        description="Other published articles readers of this one may want next: other "
+        "reports of the same story, found by the words of their title, summary and body, "
+        "then shared rarer tags, category, language and nearness in time. Up to 20, "
+        "updated within seconds of a change; fewer, or none, when fewer are related."
     )
     async def related(self, info: Info, first: int = 5) -> list["Article"]:
         check_first(first)
-        terms = related_terms(self.title, self.summary)
-        key = RelatedKey(self.pk, self.category_id, self.language, terms, first)
+        key = RelatedKey(self.pk, first)
         rows = await info.context.loaders.related.load(key)
         return [Article.from_model(row) for row in rows]
