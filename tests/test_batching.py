@@ -63,16 +63,20 @@ async def _statements_for_listing(gql, statements, first: int) -> int:
 
 
 @pytest.mark.parametrize("sizes", [(1, 10, 100)])
-async def test_articles_listing_statement_count_does_not_grow(gql, session, statements, sizes):
+async def test_articles_listing_statement_count_does_not_grow(
+    gql, session, statements, relate, sizes
+):
     await _newsroom(session, pages=max(sizes))
+    await relate(everything=True)
     counts = [await _statements_for_listing(gql, statements, n) for n in sizes]
     print(f"articles listing, statements at N={sizes}: {counts}")  # shown by pytest -s
     assert counts[0] == counts[1] == counts[2], counts
     assert counts[0] <= 10, statements.statements
 
 
-async def test_article_page_statement_count_is_constant(gql, session, statements):
+async def test_article_page_statement_count_is_constant(gql, session, statements, relate):
     await _newsroom(session, pages=5)
+    await relate(everything=True)
     listing = await gql("{ articles(first: 5) { edges { node { slug } } } }")
     counts = []
     for edge in listing.data["articles"]["edges"][:3]:

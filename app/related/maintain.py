@@ -154,7 +154,7 @@ async def _analyse(connection: AsyncConnection, row: Any) -> ranking.Profile:
     found = await connection.execute(
         select(_terms.c.term, _terms.c.documents).where(AnyOf(_terms.c.term, [DOCUMENTS, *counts]))
     )
-    frequencies: dict[str, int] = dict(found.tuples().all())
+    frequencies: dict[str, int] = dict(found.all())
     corpus = frequencies.pop(DOCUMENTS)
     vector = ranking.text_vector(counts, frequencies, corpus)
     await connection.execute(
@@ -221,7 +221,7 @@ async def _relate(connection: AsyncConnection, source: ranking.Profile) -> set[i
     scored = [
         (candidate.article_id, ranking.score(source, candidate, rarity)) for candidate in candidates
     ]
-    scored = [(article_id, value) for article_id, value in scored if value > ranking.MIN_SCORE]
+    scored = [(article_id, value) for article_id, value in scored if value > 0]
     own = sorted(scored, key=lambda pair: (-pair[1], -pair[0]))[: ranking.LIST_SIZE]
     if own:
         await connection.execute(

@@ -21,6 +21,7 @@ from datetime import datetime
 # then checked on its held-out part: a few round numbers, each a separate signal, so
 # that they carry over to other news rather than fit this set.
 TEXT_WEIGHT = 1.0  # cosine of the TF-IDF vectors, 0..1
+MIN_TEXT = 0.05  # a cosine below which two articles are not related, whatever else they share
 TAG_WEIGHT = 0.1  # cosine of the tags weighted by rarity, 0..1
 CATEGORY_WEIGHT = 0.05
 LANGUAGE_WEIGHT = 0.1
@@ -31,7 +32,6 @@ VECTOR_TERMS = 64  # terms kept per article: the rest weigh little in any cosine
 KEY_TERMS = 24  # terms an article is found by
 WINDOW_DAYS = 30.0  # how far apart in time related articles may be
 LIST_SIZE = 20  # related articles stored per article
-MIN_SCORE = 0.0  # scores at or below this are not related at all
 # A list shows only articles scoring at least this share of its best: once the fellow
 # reports of a story are listed, the next best is most often another event of the same
 # topic (a near miss), which readers did not come for.
@@ -52,7 +52,7 @@ class Profile:
 
 def idf(documents: int, with_term: int) -> float:
     """How telling a term (or tag) is that `with_term` of `documents` articles carry."""
-    return math.log((documents + 1) / (with_term + 1)) + 1.0
+    return math.log((documents + 1) / (with_term + 0.5))
 
 
 def text_vector(
@@ -92,10 +92,15 @@ def tag_similarity(a: frozenset[int], b: frozenset[int], rarity: Mapping[int, fl
 
 
 def score(a: Profile, b: Profile, tag_rarity: Mapping[int, float]) -> float:
-    """How related two articles are; symmetric, higher is closer."""
+    """How related two articles are; symmetric, higher is closer, 0 when their text has
+    too little in common: tags, category, language and time only tell apart articles
+    whose words already match."""
+    text = cosine(a.vector, b.vector)
+    if text < MIN_TEXT:
+        return 0.0
     days = abs((a.published_at - b.published_at).total_seconds()) / 86400
     return (
-        TEXT_WEIGHT * cosine(a.vector, b.vector)
+        TEXT_WEIGHT * text
         + TAG_WEIGHT * tag_similarity(a.tag_ids, b.tag_ids, tag_rarity)
         + CATEGORY_WEIGHT * (a.category_id == b.category_id)
         + LANGUAGE_WEIGHT * (a.language == b.language)
@@ -113,4 +118,4 @@ def best(
         if candidate.article_id != source.article_id
     ]
     scored.sort(key=lambda pair: (-pair[1], -pair[0]))
-    return [(article_id, value) for article_id, value in scored[:LIST_SIZE] if value > MIN_SCORE]
+    return [(article_id, value) for article_id, value in scored[:LIST_SIZE] if value > 0]
