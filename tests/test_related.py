@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from app.callers import Caller
 from app.related import analysis, maintain
@@ -135,7 +136,9 @@ async def test_archived_and_deleted_articles_leave_every_list(gql, session, writ
     assert "flood-2" not in await _related(gql, "flood-0")
     await relate()
     async with session() as s:
-        rows = (await s.exec(select(RelatedArticle.article_id, RelatedArticle.related_id))).all()
+        rows = (
+            await s.exec(select(col(RelatedArticle.article_id), col(RelatedArticle.related_id)))
+        ).all()
     gone = {decode_id(written[slug]["id"], "id")[1] for slug in ("flood-1", "flood-2")}
     assert rows
     assert not [row for row in rows if gone & set(row)]
