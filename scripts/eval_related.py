@@ -171,7 +171,8 @@ async def load(engine: AsyncEngine, evaluation: EvaluationSet, seed: int) -> flo
             caller=EDITOR,
         )
         result = await run(document, context, variables)
-        assert result.errors is None and result.data is not None, result.errors
+        assert result.errors is None, result.errors
+        assert result.data is not None
         return result.data
 
     authors = [(await execute(CREATE_AUTHOR, name=name))["createAuthor"]["id"] for name in AUTHORS]

@@ -10,6 +10,7 @@ from sqlmodel import col
 
 from app.callers import Caller
 from app.related import analysis, maintain
+from app.related.backfill import backfill
 from models import RelatedArticle, RelatedQueue
 from resolvers.types.node import decode_id, encode_id
 from scripts import eval_related
@@ -189,12 +190,19 @@ def test_analysis_stems_each_language_and_drops_stop_words():
     assert indonesian == {"banjir": 4.0, "warga": 1.0, "jakarta": 1.0}
 
 
-async def test_the_evaluation_set_keeps_its_precision(database_url, engine):
+async def test_the_evaluation_set_keeps_its_precision_worker_and_backfill_alike(engine):
     """The figures of scripts/eval_related.py, a little under those measured (0.637
-    overall, 0.697 Indonesian, 1.9% near misses; the ceiling is 0.637)."""
+    overall, 0.697 Indonesian, 1.4% near misses; the ceiling is 0.637), from the lists
+    the worker kept as articles came in, then from the backfill's."""
     evaluation = eval_related.EvaluationSet.read()
     await eval_related.load(engine, evaluation, seed=1)
-    scores = evaluation.judge(await eval_related.related_lists(engine, evaluation))
-    assert scores["all"].hits / scores["all"].slots >= 0.62
-    assert scores["id"].hits / scores["id"].slots >= 0.68
-    assert scores["all"].near_misses / scores["all"].slots <= 0.03
+    kept = await eval_related.related_lists(engine, evaluation)
+    assert await backfill(engine, lambda n: None, lambda n: None) == len(evaluation.articles)
+    computed = await eval_related.related_lists(engine, evaluation)
+    for lists in (kept, computed):
+        scores = evaluation.judge(lists)
+        assert scores["all"].hits / scores["all"].slots >= 0.62
+        assert scores["id"].hits / scores["id"].slots >= 0.68
+        assert scores["all"].near_misses / scores["all"].slots <= 0.03
+    # Term weights drift while articles come in; the lists hardly do.
+    assert sum(kept[a] == computed[a] for a in kept) >= 0.9 * len(kept)

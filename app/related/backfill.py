@@ -1,0 +1,223 @@
+"""Every related list computed from scratch, for a new or rebuilt site of any size.
+
+Two passes over the published articles, each read in chunks (memory stays bounded by
+the chunk and the time window, not by the size of the site):
+
+1. count every term's document frequency;
+2. in order of publication, analyse each article with those frequencies, find its
+   candidates among the articles of the last WINDOW_DAYS through their key terms (an
+   index in memory that drops articles as they leave the window), score the pairs into
+   both articles' lists, and write each list once its article has left the window:
+   nothing published later can still join it.
+
+The analysis, candidates and scores are the worker's own (app/related/maintain.py), so
+both give the same lists. Articles queued before the backfill started are taken off the
+queue (the backfill covers them); changes made while it runs stay queued for the worker.
+"""
+
+import heapq
+from collections import Counter, defaultdict, deque
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, literal, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from app.db import AnyOf, insert_for
+from app.related import analysis, ranking
+from app.related.documents import DOCUMENTS, documents, encode_vector, taggings, tags
+from app.related.maintain import MAX_CANDIDATES
+from models import (
+    Article,
+    ArticleStatus,
+    RelatedArticle,
+    RelatedPosting,
+    RelatedQueue,
+    RelatedTerm,
+)
+from models.base import utcnow
+
+CHUNK = 2_000  # articles read, and rows written, at a time
+Progress = Callable[[int], object]
+
+_articles = Article.__table__  # type: ignore[attr-defined]
+_lists = RelatedArticle.__table__  # type: ignore[attr-defined]
+_postings = RelatedPosting.__table__  # type: ignore[attr-defined]
+_queue = RelatedQueue.__table__  # type: ignore[attr-defined]
+_terms = RelatedTerm.__table__  # type: ignore[attr-defined]
+
+
+@dataclass
+class _Window:
+    """The articles of the last WINDOW_DAYS, their key terms' postings and their lists."""
+
+    profiles: dict[int, ranking.Profile] = field(default_factory=dict)
+    order: deque[int] = field(default_factory=deque)
+    postings: defaultdict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    keys: dict[int, list[str]] = field(default_factory=dict)
+    lists: dict[int, list[tuple[float, int]]] = field(default_factory=dict)  # min-heaps
+
+    def leave_before(self, moment: datetime | None) -> list[tuple[int, list[tuple[float, int]]]]:
+        """Drop the articles published before `moment` (all for None); returns their
+        finished lists."""
+        done = []
+        while self.order and (moment is None or self.profiles[self.order[0]].published_at < moment):
+            article_id = self.order.popleft()
+            del self.profiles[article_id]
+            for term in self.keys.pop(article_id):
+                self.postings[term].discard(article_id)
+                if not self.postings[term]:
+                    del self.postings[term]
+            done.append((article_id, self.lists.pop(article_id)))
+        return done
+
+    def relate(self, profile: ranking.Profile, keys: list[str], rarity: dict[int, float]) -> None:
+        """Score the article against its candidates in the window, into both lists."""
+        shared: Counter[int] = Counter()
+        for term in keys:
+            shared.update(self.postings.get(term, ()))
+        best = sorted(shared.items(), key=lambda item: (-item[1], -item[0]))[:MAX_CANDIDATES]
+        own: list[tuple[float, int]] = []
+        for candidate_id, _ in best:
+            value = ranking.score(profile, self.profiles[candidate_id], rarity)
+            if value > 0:
+                _keep(own, (value, candidate_id))
+                _keep(self.lists[candidate_id], (value, profile.article_id))
+        self.profiles[profile.article_id] = profile
+        self.order.append(profile.article_id)
+        self.keys[profile.article_id] = keys
+        for term in keys:
+            self.postings[term].add(profile.article_id)
+        self.lists[profile.article_id] = own
+
+
+def _keep(heap: list[tuple[float, int]], entry: tuple[float, int]) -> None:
+    """Keep the LIST_SIZE best entries of a min-heap."""
+    if len(heap) < ranking.LIST_SIZE:
+        heapq.heappush(heap, entry)
+    elif entry > heap[0]:
+        heapq.heapreplace(heap, entry)
+
+
+async def backfill(engine: AsyncEngine, count: Progress, analyse: Progress) -> int:
+    """Compute every published article's related list; returns how many were analysed.
+    `count` and `analyse` are told how many articles each pass has done."""
+    started = utcnow()
+    async with engine.begin() as connection:
+        for table in (_lists, _postings, documents, _terms):
+            await connection.execute(delete(table))
+        await connection.execute(delete(_queue).where(_queue.c.queued_at < started))
+    frequencies: Counter[str] = Counter()
+    corpus = 0
+    async for rows in _published(engine, by_date=False):
+        for row in rows:
+            counts = analysis.term_counts(row.title, row.summary, row.body, row.language)
+            frequencies.update(counts.keys())  # documents holding each term
+        corpus += len(rows)
+        count(len(rows))
+    frequencies[DOCUMENTS] = corpus
+    async with engine.begin() as connection:
+        terms = [{"term": term, "documents": n} for term, n in frequencies.items()]
+        for start in range(0, len(terms), 10 * CHUNK):
+            await connection.execute(_terms.insert(), terms[start : start + 10 * CHUNK])
+    usage = await _tag_usage(engine)
+    rarity = {tag_id: ranking.idf(max(corpus, used), used) for tag_id, used in usage.items()}
+    window = _Window()
+    async for rows in _published(engine, by_date=True):
+        tag_ids = await _tags_of(engine, [row.id for row in rows])
+        written: list[dict[str, Any]] = []
+        postings: list[dict[str, Any]] = []
+        finished = []
+        for row in rows:
+            finished += window.leave_before(row.published_at - timedelta(days=ranking.WINDOW_DAYS))
+            counts = analysis.term_counts(row.title, row.summary, row.body, row.language)
+            vector = ranking.text_vector(counts, frequencies, corpus)
+            language = analysis.base_language(row.language)
+            profile = ranking.Profile(
+                row.id, row.published_at, language, row.category_id, tag_ids[row.id], vector
+            )
+            keys = ranking.key_terms(vector)
+            window.relate(profile, keys, rarity)
+            written.append(
+                {
+                    "article_id": row.id, "published_at": row.published_at,
+                    "language": language, "category_id": row.category_id, "corpus": corpus,
+                    "terms": " ".join(counts), "vector": encode_vector(vector),
+                }
+            )  # fmt: skip
+            postings += [
+                {"term": t, "published_at": row.published_at, "article_id": row.id} for t in keys
+            ]
+        await _write(engine, written, postings, finished)
+        analyse(len(rows))
+    await _write(engine, [], [], window.leave_before(None))
+    return corpus
+
+
+async def _published(engine: AsyncEngine, by_date: bool) -> AsyncIterator[list[Any]]:
+    """The published articles in chunks, by id or by publication: one keyset page at a
+    time, so that no statement holds a snapshot (or the whole table) open."""
+    order = [_articles.c.published_at, _articles.c.id] if by_date else [_articles.c.id]
+    columns = [_articles.c[name] for name in ("id", "title", "summary", "body", "language")]
+    columns += [_articles.c.published_at, _articles.c.category_id]
+    after: tuple[Any, ...] | None = None
+    while True:
+        # Scheduled articles too: readers' lists hide them until their moment.
+        page = select(*columns).where(_articles.c.status == ArticleStatus.PUBLISHED)
+        if after is not None:
+            bound = [literal(value, type_=c.type) for value, c in zip(after, order, strict=True)]
+            page = page.where(tuple_(*order) > tuple_(*bound))
+        async with engine.connect() as connection:
+            rows = list(await connection.execute(page.order_by(*order).limit(CHUNK)))
+        if not rows:
+            return
+        yield rows
+        last = rows[-1]
+        after = (last.published_at, last.id) if by_date else (last.id,)
+
+
+async def _tag_usage(engine: AsyncEngine) -> dict[int, int]:
+    async with engine.connect() as connection:
+        return dict((await connection.execute(select(tags.c.id, tags.c.usage_count))).all())
+
+
+async def _tags_of(engine: AsyncEngine, article_ids: list[int]) -> dict[int, frozenset[int]]:
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            select(taggings.c.article_id, taggings.c.tag_id).where(
+                AnyOf(taggings.c.article_id, article_ids)
+            )
+        )
+        found: defaultdict[int, set[int]] = defaultdict(set)
+        for article_id, tag_id in rows:
+            found[article_id].add(tag_id)
+    return {article_id: frozenset(found[article_id]) for article_id in article_ids}
+
+
+async def _write(
+    engine: AsyncEngine,
+    written: list[dict[str, Any]],
+    postings: list[dict[str, Any]],
+    finished: list[tuple[int, list[tuple[float, int]]]],
+) -> None:
+    """Store analysed articles, their postings and finished lists (replacing any the
+    worker wrote meanwhile)."""
+    rows = [
+        {"article_id": owner, "related_id": related_id, "score": value}
+        for owner, heap in finished
+        for value, related_id in heap
+    ]
+    async with engine.begin() as connection:
+        await _insert(connection, documents, written)
+        await _insert(connection, _postings, postings)
+        if finished:
+            owners = [owner for owner, _ in finished]
+            await connection.execute(delete(_lists).where(AnyOf(_lists.c.article_id, owners)))
+        await _insert(connection, _lists, rows)
+
+
+async def _insert(connection: AsyncConnection, table: Any, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await connection.execute(insert_for(connection)(table).on_conflict_do_nothing(), rows)
