@@ -134,6 +134,8 @@ class Context:
     # Demo mode: when each kind may start a story, WINDOW_DAYS and more apart, so that
     # related news never has two stories of one kind (same words, other place) to offer.
     starts: dict[int, list[int]] = field(default_factory=dict)
+    vocabulary: list[str] = field(default_factory=list)
+    vocabulary_weights: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.hours = [self.base - timedelta(hours=h) for h in range(BUCKET_WINDOW_HOURS)]
@@ -184,17 +186,14 @@ def story_slots(rng: Random, language: str, scale: bool) -> dict[str, str]:
     return {**slots, "person": f"{first} {last}", "last": last}
 
 
-def generated_words(rng: Random, count: int) -> str:
-    """Sentences of invented words, Zipf-distributed like a language's vocabulary."""
-    words = [
-        invented_name(rng).lower() if rng.random() < 0.3 else rng.choice(COMMON)
-        for _ in range(count)
-    ]
-    sentences = [" ".join(words[i : i + 12]).capitalize() + "." for i in range(0, count, 12)]
-    return " ".join(sentences)
+def generated_words(rng: Random, ctx: Context, count: int) -> str:
+    """Sentences of invented words drawn as a language's words are: a few very often,
+    most rarely (Zipf's law over VOCABULARY words)."""
+    drawn = rng.choices(ctx.vocabulary, cum_weights=ctx.vocabulary_weights, k=count)
+    return " ".join(" ".join(drawn[i : i + 12]).capitalize() + "." for i in range(0, count, 12))
 
 
-COMMON = words("the of and to in a for on that with as was said by at from it its has have")
+VOCABULARY = 100_000  # invented words of scale mode's padding
 
 
 def plan_story(rng: Random, ctx: Context) -> list[Planned]:
@@ -218,7 +217,7 @@ def plan_story(rng: Random, ctx: Context) -> list[Planned]:
     for title, (_, summary, body) in zip(titles, beats, strict=True):
         body = body.format(**slots)
         if ctx.scale:
-            body += "\n\n" + generated_words(rng, rng.randint(150, 300))
+            body += "\n\n" + generated_words(rng, ctx, rng.randint(150, 300))
         planned.append(Planned(
             ctx.stories, kind.language, category_id, tags, title, summary.format(**slots),
             body, max(0, age_s),
@@ -397,7 +396,10 @@ def make_context(rng: Random, base: datetime, articles: int, authors: int) -> Co
     tag_cum_weights = list(accumulate(1 / rank for rank in tag_ids))
     tag_id_of = {slugify(name): n for n, name in enumerate(names, 1)}
     ctx = Context(base, authors, tag_ids, tag_cum_weights, tag_id_of, ranks, articles >= SCALE_FROM)
-    if not ctx.scale:
+    if ctx.scale:
+        ctx.vocabulary = [invented_name(rng).lower() for _ in range(VOCABULARY)]
+        ctx.vocabulary_weights = list(accumulate(1 / rank for rank in range(1, VOCABULARY + 1)))
+    else:
         spacing = STORY_SPACING_DAYS * 86400
         for index in range(len(demo.KINDS)):
             starts = [n * spacing + rng.randrange(86400 * 5) for n in range(365 * 86400 // spacing)]

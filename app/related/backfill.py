@@ -20,6 +20,7 @@ from collections import Counter, defaultdict, deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import delete, literal, select, tuple_
@@ -28,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from app.db import AnyOf, insert_for
 from app.related import analysis, ranking
 from app.related.documents import DOCUMENTS, documents, encode_vector, taggings, tags
-from app.related.maintain import MAX_CANDIDATES
+from app.related.maintain import MAX_CANDIDATES, NEAREST
 from models import (
     Article,
     ArticleStatus,
@@ -55,7 +56,8 @@ class _Window:
 
     profiles: dict[int, ranking.Profile] = field(default_factory=dict)
     order: deque[int] = field(default_factory=deque)
-    postings: defaultdict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    # Each key term's articles, oldest first.
+    postings: defaultdict[str, deque[int]] = field(default_factory=lambda: defaultdict(deque))
     keys: dict[int, list[str]] = field(default_factory=dict)
     lists: dict[int, list[tuple[float, int]]] = field(default_factory=dict)  # min-heaps
 
@@ -67,8 +69,9 @@ class _Window:
             article_id = self.order.popleft()
             del self.profiles[article_id]
             for term in self.keys.pop(article_id):
-                self.postings[term].discard(article_id)
-                if not self.postings[term]:
+                posted = self.postings[term]
+                posted.popleft()  # the oldest article in the window is first in each
+                if not posted:
                     del self.postings[term]
             done.append((article_id, self.lists.pop(article_id)))
         return done
@@ -76,8 +79,8 @@ class _Window:
     def relate(self, profile: ranking.Profile, keys: list[str], rarity: dict[int, float]) -> None:
         """Score the article against its candidates in the window, into both lists."""
         shared: Counter[int] = Counter()
-        for term in keys:
-            shared.update(self.postings.get(term, ()))
+        for term in keys:  # the NEAREST earlier ones; later ones find this article
+            shared.update(islice(reversed(self.postings.get(term, ())), NEAREST))
         best = sorted(shared.items(), key=lambda item: (-item[1], -item[0]))[:MAX_CANDIDATES]
         own: list[tuple[float, int]] = []
         for candidate_id, _ in best:
@@ -89,7 +92,7 @@ class _Window:
         self.order.append(profile.article_id)
         self.keys[profile.article_id] = keys
         for term in keys:
-            self.postings[term].add(profile.article_id)
+            self.postings[term].append(profile.article_id)
         self.lists[profile.article_id] = own
 
 
@@ -119,37 +122,32 @@ async def backfill(engine: AsyncEngine, count: Progress, analyse: Progress) -> i
         count(len(rows))
     frequencies[DOCUMENTS] = corpus
     async with engine.begin() as connection:
-        terms = [{"term": term, "documents": n} for term, n in frequencies.items()]
-        for start in range(0, len(terms), 10 * CHUNK):
-            await connection.execute(_terms.insert(), terms[start : start + 10 * CHUNK])
+        counted = list(frequencies.items())
+        await _insert(connection, _terms, ("term", "documents"), counted)
     usage = await _tag_usage(engine)
     rarity = {tag_id: ranking.idf(max(corpus, used), used) for tag_id, used in usage.items()}
     window = _Window()
     async for rows in _published(engine, by_date=True):
         tag_ids = await _tags_of(engine, [row.id for row in rows])
-        written: list[dict[str, Any]] = []
-        postings: list[dict[str, Any]] = []
+        written: list[tuple[Any, ...]] = []
+        postings: list[tuple[Any, ...]] = []
         finished = []
         for row in rows:
-            finished += window.leave_before(row.published_at - timedelta(days=ranking.WINDOW_DAYS))
             counts = analysis.term_counts(row.title, row.summary, row.body, row.language)
             vector = ranking.text_vector(counts, frequencies, corpus)
+            moment = row.published_at
+            finished += window.leave_before(moment - timedelta(days=ranking.WINDOW_DAYS))
             language = analysis.base_language(row.language)
             profile = ranking.Profile(
-                row.id, row.published_at, language, row.category_id, tag_ids[row.id], vector
+                row.id, moment, language, row.category_id, tag_ids[row.id], vector
             )
             keys = ranking.key_terms(vector)
             window.relate(profile, keys, rarity)
-            written.append(
-                {
-                    "article_id": row.id, "published_at": row.published_at,
-                    "language": language, "category_id": row.category_id, "corpus": corpus,
-                    "terms": " ".join(counts), "vector": encode_vector(vector),
-                }
-            )  # fmt: skip
-            postings += [
-                {"term": t, "published_at": row.published_at, "article_id": row.id} for t in keys
-            ]
+            written.append((
+                row.id, moment, language, row.category_id, corpus, " ".join(counts),
+                encode_vector(vector),
+            ))  # fmt: skip
+            postings += [(term, moment, row.id) for term in keys]
         await _write(engine, written, postings, finished)
         analyse(len(rows))
     await _write(engine, [], [], window.leave_before(None))
@@ -198,26 +196,45 @@ async def _tags_of(engine: AsyncEngine, article_ids: list[int]) -> dict[int, fro
 
 async def _write(
     engine: AsyncEngine,
-    written: list[dict[str, Any]],
-    postings: list[dict[str, Any]],
+    written: list[tuple[Any, ...]],
+    postings: list[tuple[Any, ...]],
     finished: list[tuple[int, list[tuple[float, int]]]],
 ) -> None:
     """Store analysed articles, their postings and finished lists (replacing any the
     worker wrote meanwhile)."""
-    rows = [
-        {"article_id": owner, "related_id": related_id, "score": value}
-        for owner, heap in finished
-        for value, related_id in heap
-    ]
+    rows = [(owner, related_id, value) for owner, heap in finished for value, related_id in heap]
     async with engine.begin() as connection:
-        await _insert(connection, documents, written)
-        await _insert(connection, _postings, postings)
+        await _insert(connection, documents, DOCUMENT_COLUMNS, written)
+        await _insert(connection, _postings, ("term", "published_at", "article_id"), postings)
         if finished:
             owners = [owner for owner, _ in finished]
             await connection.execute(delete(_lists).where(AnyOf(_lists.c.article_id, owners)))
-        await _insert(connection, _lists, rows)
+        await _insert(connection, _lists, ("article_id", "related_id", "score"), rows)
 
 
-async def _insert(connection: AsyncConnection, table: Any, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await connection.execute(insert_for(connection)(table).on_conflict_do_nothing(), rows)
+DOCUMENT_COLUMNS = (
+    "article_id", "published_at", "language", "category_id", "corpus", "terms", "vector"
+)  # fmt: skip
+
+
+async def _insert(
+    connection: AsyncConnection, table: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert rows, leaving out any a worker wrote meanwhile. PostgreSQL takes them by
+    COPY into a temporary table first: a million articles are tens of millions of rows."""
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql":
+        values = [dict(zip(columns, row, strict=True)) for row in rows]
+        await connection.execute(insert_for(connection)(table).on_conflict_do_nothing(), values)
+        return
+    raw: Any = (await connection.get_raw_connection()).driver_connection
+    incoming = f"incoming_{table.name}"
+    await raw.execute(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {incoming} (LIKE {table.name}) ON COMMIT DELETE ROWS"
+    )
+    await raw.copy_records_to_table(incoming, records=rows, columns=columns)
+    names = ", ".join(columns)
+    await raw.execute(
+        f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {incoming} ON CONFLICT DO NOTHING"
+    )

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import delete, false, func, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.db import AnyOf, insert_for
@@ -49,7 +49,8 @@ from models import (
 from models.base import utcnow
 
 BATCH = 20  # articles per transaction: on SQLite, writers wait for it
-MAX_CANDIDATES = 200  # articles scored per article, those sharing the most key terms
+MAX_CANDIDATES = 100  # articles scored per article, those sharing the most key terms
+NEAREST = 100  # articles looked at per key term and side: those nearest in time
 STALE_GROWTH = 1.5
 
 logger = logging.getLogger("newsgate.related")
@@ -187,23 +188,8 @@ async def _analyse(connection: AsyncConnection, row: Any) -> ranking.Profile:
 async def _relate(connection: AsyncConnection, source: ranking.Profile) -> set[int]:
     """Store the source's list and put it into the candidates' lists it beats; returns
     the articles whose lists it joined."""
-    window = timedelta(days=ranking.WINDOW_DAYS)
-    candidate_ids = list(
-        (
-            await connection.execute(
-                select(_postings.c.article_id)
-                .where(
-                    AnyOf(_postings.c.term, ranking.key_terms(source.vector)),
-                    _postings.c.published_at >= source.published_at - window,
-                    _postings.c.published_at <= source.published_at + window,
-                    _postings.c.article_id != source.article_id,
-                )
-                .group_by(_postings.c.article_id)
-                .order_by(func.count().desc(), _postings.c.article_id.desc())
-                .limit(MAX_CANDIDATES)
-            )
-        ).scalars()
-    )
+    found = await connection.execute(_candidates(source))
+    candidate_ids = list(found.scalars())
     corpus = await _corpus(connection)
     tag_ids, rarity = await tags_and_rarity(connection, [source.article_id, *candidate_ids], corpus)
     rows = await connection.execute(
@@ -229,6 +215,39 @@ async def _relate(connection: AsyncConnection, source: ranking.Profile) -> set[i
             [{"article_id": source.article_id, "related_id": r, "score": s} for r, s in own],
         )
     return await _join_lists(connection, source.article_id, scored)
+
+
+def _candidates(source: ranking.Profile) -> Any:
+    """The MAX_CANDIDATES articles sharing the most key terms with the source, among the
+    NEAREST in time on either side of it for each key term, within WINDOW_DAYS. Each
+    look-up walks the posting index from the source's date outwards and stops, so a
+    common key term costs no more than a rare one."""
+    window = timedelta(days=ranking.WINDOW_DAYS)
+    moment, column = source.published_at, _postings.c.published_at
+    sides = [
+        (column <= moment, column >= moment - window, column.desc()),
+        (column > moment, column <= moment + window, column.asc()),
+    ]
+    nearest = [
+        select(
+            select(_postings.c.article_id)
+            .where(_postings.c.term == term, near, far, _postings.c.article_id != source.article_id)
+            .order_by(order)
+            .limit(NEAREST)
+            .subquery()
+        )
+        for term in ranking.key_terms(source.vector)
+        for near, far, order in sides
+    ]
+    if not nearest:
+        return select(_postings.c.article_id).where(false())
+    shared = union_all(*nearest).subquery()
+    return (
+        select(shared.c.article_id)
+        .group_by(shared.c.article_id)
+        .order_by(func.count().desc(), shared.c.article_id.desc())
+        .limit(MAX_CANDIDATES)
+    )
 
 
 async def _join_lists(

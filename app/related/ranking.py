@@ -28,7 +28,7 @@ LANGUAGE_WEIGHT = 0.1
 TIME_WEIGHT = 0.15  # at the same moment; half of it 5 days apart (coverage of one event)
 TIME_SCALE_DAYS = 7.0
 
-VECTOR_TERMS = 64  # terms kept per article: the rest weigh little in any cosine
+VECTOR_TERMS = 32  # terms kept per article: the rest weigh little in any cosine
 KEY_TERMS = 24  # terms an article is found by
 WINDOW_DAYS = 30.0  # how far apart in time related articles may be
 LIST_SIZE = 20  # related articles stored per article
