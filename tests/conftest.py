@@ -8,7 +8,7 @@ unreachable PostgreSQL fails the run; elsewhere its tests skip, saying why.
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -159,16 +159,18 @@ async def views(engine: AsyncEngine) -> AsyncIterator[ViewRecorder]:
 @pytest.fixture
 def gql(engine: AsyncEngine, views: ViewRecorder) -> Gql:
     """Run a GraphQL document as one request would: a fresh context and fresh loaders, for
-    an anonymous caller unless `caller` is given."""
+    an anonymous caller unless `caller` is given, at the moment `now` (the present unless
+    given)."""
 
     async def run_as(
-        query: str, *, caller: Caller = ANONYMOUS, **variables: Any
+        query: str, *, caller: Caller = ANONYMOUS, now: datetime | None = None, **variables: Any
     ) -> ExecutionResult:
         context = Context(
             sessionmaker=make_sessionmaker(engine),
             read_sessionmaker=make_read_sessionmaker(engine),
             views=views,
             caller=caller,
+            now=now or utcnow(),
         )
         return await run(query, context, variables)
 
