@@ -28,26 +28,23 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.db import AnyOf, insert_for
 from app.related import analysis, ranking
-from app.related.documents import DOCUMENTS, documents, encode_vector, taggings, tags
-from app.related.maintain import MAX_CANDIDATES, NEAREST
-from models import (
-    Article,
-    ArticleStatus,
-    RelatedArticle,
-    RelatedPosting,
-    RelatedQueue,
-    RelatedTerm,
+from app.related.documents import (
+    DOCUMENTS,
+    articles,
+    documents,
+    encode_vector,
+    lists,
+    postings,
+    queue,
+    taggings,
+    tags,
+    terms,
 )
+from models import ArticleStatus
 from models.base import utcnow
 
 CHUNK = 2_000  # articles read, and rows written, at a time
 Progress = Callable[[int], object]
-
-_articles = Article.__table__  # type: ignore[attr-defined]
-_lists = RelatedArticle.__table__  # type: ignore[attr-defined]
-_postings = RelatedPosting.__table__  # type: ignore[attr-defined]
-_queue = RelatedQueue.__table__  # type: ignore[attr-defined]
-_terms = RelatedTerm.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -57,9 +54,9 @@ class _Window:
     profiles: dict[int, ranking.Profile] = field(default_factory=dict)
     order: deque[int] = field(default_factory=deque)
     # Each key term's articles, oldest first.
-    postings: defaultdict[str, deque[int]] = field(default_factory=lambda: defaultdict(deque))
+    by_term: defaultdict[str, deque[int]] = field(default_factory=lambda: defaultdict(deque))
     keys: dict[int, list[str]] = field(default_factory=dict)
-    lists: dict[int, list[tuple[float, int]]] = field(default_factory=dict)  # min-heaps
+    heaps: dict[int, list[tuple[float, int]]] = field(default_factory=dict)  # lists, as min-heaps
 
     def leave_before(self, moment: datetime | None) -> list[tuple[int, list[tuple[float, int]]]]:
         """Drop the articles published before `moment` (all for None); returns their
@@ -69,31 +66,33 @@ class _Window:
             article_id = self.order.popleft()
             del self.profiles[article_id]
             for term in self.keys.pop(article_id):
-                posted = self.postings[term]
+                posted = self.by_term[term]
                 posted.popleft()  # the oldest article in the window is first in each
                 if not posted:
-                    del self.postings[term]
-            done.append((article_id, self.lists.pop(article_id)))
+                    del self.by_term[term]
+            done.append((article_id, self.heaps.pop(article_id)))
         return done
 
     def relate(self, profile: ranking.Profile, keys: list[str], rarity: dict[int, float]) -> None:
         """Score the article against its candidates in the window, into both lists."""
         shared: Counter[int] = Counter()
         for term in keys:  # the NEAREST earlier ones; later ones find this article
-            shared.update(islice(reversed(self.postings.get(term, ())), NEAREST))
-        best = sorted(shared.items(), key=lambda item: (-item[1], -item[0]))[:MAX_CANDIDATES]
+            shared.update(islice(reversed(self.by_term.get(term, ())), ranking.NEAREST))
+        best = sorted(shared.items(), key=lambda item: (-item[1], -item[0]))[
+            : ranking.MAX_CANDIDATES
+        ]
         own: list[tuple[float, int]] = []
         for candidate_id, _ in best:
             value = ranking.score(profile, self.profiles[candidate_id], rarity)
             if value > 0:
                 _keep(own, (value, candidate_id))
-                _keep(self.lists[candidate_id], (value, profile.article_id))
+                _keep(self.heaps[candidate_id], (value, profile.article_id))
         self.profiles[profile.article_id] = profile
         self.order.append(profile.article_id)
         self.keys[profile.article_id] = keys
         for term in keys:
-            self.postings[term].append(profile.article_id)
-        self.lists[profile.article_id] = own
+            self.by_term[term].append(profile.article_id)
+        self.heaps[profile.article_id] = own
 
 
 def _keep(heap: list[tuple[float, int]], entry: tuple[float, int]) -> None:
@@ -109,9 +108,9 @@ async def backfill(engine: AsyncEngine, count: Progress, analyse: Progress) -> i
     `count` and `analyse` are told how many articles each pass has done."""
     started = utcnow()
     async with engine.begin() as connection:
-        for table in (_lists, _postings, documents, _terms):
+        for table in (lists, postings, documents, terms):
             await connection.execute(delete(table))
-        await connection.execute(delete(_queue).where(_queue.c.queued_at < started))
+        await connection.execute(delete(queue).where(queue.c.queued_at < started))
     frequencies: Counter[str] = Counter()
     corpus = 0
     async for rows in _published(engine, by_date=False):
@@ -123,14 +122,14 @@ async def backfill(engine: AsyncEngine, count: Progress, analyse: Progress) -> i
     frequencies[DOCUMENTS] = corpus
     async with engine.begin() as connection:
         counted = list(frequencies.items())
-        await _insert(connection, _terms, ("term", "documents"), counted)
+        await _insert(connection, terms, ("term", "documents"), counted)
     usage = await _tag_usage(engine)
     rarity = {tag_id: ranking.idf(max(corpus, used), used) for tag_id, used in usage.items()}
     window = _Window()
     async for rows in _published(engine, by_date=True):
         tag_ids = await _tags_of(engine, [row.id for row in rows])
         written: list[tuple[Any, ...]] = []
-        postings: list[tuple[Any, ...]] = []
+        posted: list[tuple[Any, ...]] = []
         finished = []
         for row in rows:
             counts = analysis.term_counts(row.title, row.summary, row.body, row.language)
@@ -147,8 +146,8 @@ async def backfill(engine: AsyncEngine, count: Progress, analyse: Progress) -> i
                 row.id, moment, language, row.category_id, corpus, " ".join(counts),
                 encode_vector(vector),
             ))  # fmt: skip
-            postings += [(term, moment, row.id) for term in keys]
-        await _write(engine, written, postings, finished)
+            posted += [(term, moment, row.id) for term in keys]
+        await _write(engine, written, posted, finished)
         analyse(len(rows))
     await _write(engine, [], [], window.leave_before(None))
     return corpus
@@ -157,13 +156,13 @@ async def backfill(engine: AsyncEngine, count: Progress, analyse: Progress) -> i
 async def _published(engine: AsyncEngine, by_date: bool) -> AsyncIterator[list[Any]]:
     """The published articles in chunks, by id or by publication: one keyset page at a
     time, so that no statement holds a snapshot (or the whole table) open."""
-    order = [_articles.c.published_at, _articles.c.id] if by_date else [_articles.c.id]
-    columns = [_articles.c[name] for name in ("id", "title", "summary", "body", "language")]
-    columns += [_articles.c.published_at, _articles.c.category_id]
+    order = [articles.c.published_at, articles.c.id] if by_date else [articles.c.id]
+    columns = [articles.c[name] for name in ("id", "title", "summary", "body", "language")]
+    columns += [articles.c.published_at, articles.c.category_id]
     after: tuple[Any, ...] | None = None
     while True:
         # Scheduled articles too: readers' lists hide them until their moment.
-        page = select(*columns).where(_articles.c.status == ArticleStatus.PUBLISHED)
+        page = select(*columns).where(articles.c.status == ArticleStatus.PUBLISHED)
         if after is not None:
             bound = [literal(value, type_=c.type) for value, c in zip(after, order, strict=True)]
             page = page.where(tuple_(*order) > tuple_(*bound))
@@ -197,7 +196,7 @@ async def _tags_of(engine: AsyncEngine, article_ids: list[int]) -> dict[int, fro
 async def _write(
     engine: AsyncEngine,
     written: list[tuple[Any, ...]],
-    postings: list[tuple[Any, ...]],
+    posted: list[tuple[Any, ...]],
     finished: list[tuple[int, list[tuple[float, int]]]],
 ) -> None:
     """Store analysed articles, their postings and finished lists (replacing any the
@@ -205,11 +204,11 @@ async def _write(
     rows = [(owner, related_id, value) for owner, heap in finished for value, related_id in heap]
     async with engine.begin() as connection:
         await _insert(connection, documents, DOCUMENT_COLUMNS, written)
-        await _insert(connection, _postings, ("term", "published_at", "article_id"), postings)
+        await _insert(connection, postings, ("term", "published_at", "article_id"), posted)
         if finished:
             owners = [owner for owner, _ in finished]
-            await connection.execute(delete(_lists).where(AnyOf(_lists.c.article_id, owners)))
-        await _insert(connection, _lists, ("article_id", "related_id", "score"), rows)
+            await connection.execute(delete(lists).where(AnyOf(lists.c.article_id, owners)))
+        await _insert(connection, lists, ("article_id", "related_id", "score"), rows)
 
 
 DOCUMENT_COLUMNS = (

@@ -23,42 +23,34 @@ rows (FOR UPDATE SKIP LOCKED); SQLite runs one writing transaction at a time.
 import asyncio
 import logging
 from collections.abc import Iterable
-from datetime import timedelta
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import delete, false, func, select, tuple_, union_all
+from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.db import AnyOf, insert_for
 from app.related import analysis, ranking
 from app.related.documents import (
     DOCUMENTS,
+    articles,
+    candidates,
     documents,
     encode_vector,
+    lists,
+    postings,
     profile_of,
+    queue,
     tags_and_rarity,
+    terms,
 )
-from models import (
-    Article,
-    ArticleStatus,
-    RelatedArticle,
-    RelatedPosting,
-    RelatedQueue,
-    RelatedTerm,
-)
+from models import ArticleStatus
 from models.base import utcnow
 
 BATCH = 20  # articles per transaction: on SQLite, writers wait for it
-MAX_CANDIDATES = 100  # articles scored per article, those sharing the most key terms
-NEAREST = 100  # articles looked at per key term and side: those nearest in time
 STALE_GROWTH = 1.5
 
 logger = logging.getLogger("newsgate.related")
-_articles = Article.__table__  # type: ignore[attr-defined]
-_lists = RelatedArticle.__table__  # type: ignore[attr-defined]
-_postings = RelatedPosting.__table__  # type: ignore[attr-defined]
-_queue = RelatedQueue.__table__  # type: ignore[attr-defined]
-_terms = RelatedTerm.__table__  # type: ignore[attr-defined]
 
 
 async def enqueue(connection: AsyncConnection, article_ids: Iterable[int]) -> None:
@@ -66,7 +58,7 @@ async def enqueue(connection: AsyncConnection, article_ids: Iterable[int]) -> No
     transaction: the change and its queueing commit together)."""
     rows = [{"article_id": article_id, "queued_at": utcnow()} for article_id in set(article_ids)]
     if rows:
-        await connection.execute(insert_for(connection)(_queue).on_conflict_do_nothing(), rows)
+        await connection.execute(insert_for(connection)(queue).on_conflict_do_nothing(), rows)
 
 
 async def refresh_related(engine: AsyncEngine, limit: int = BATCH) -> int:
@@ -74,13 +66,13 @@ async def refresh_related(engine: AsyncEngine, limit: int = BATCH) -> int:
     transaction. Returns how many were taken."""
     async with engine.begin() as connection:
         oldest = (
-            select(_queue.c.article_id)
-            .order_by(_queue.c.queued_at, _queue.c.article_id)
+            select(queue.c.article_id)
+            .order_by(queue.c.queued_at, queue.c.article_id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
         taken = await connection.execute(
-            delete(_queue).where(_queue.c.article_id.in_(oldest)).returning(_queue.c.article_id)
+            delete(queue).where(queue.c.article_id.in_(oldest)).returning(queue.c.article_id)
         )
         article_ids = sorted(taken.scalars())
         for article_id in article_ids:
@@ -103,8 +95,8 @@ async def maintain(connection: AsyncConnection, article_id: int) -> None:
     left = await _forget(connection, article_id)
     row = (
         await connection.execute(
-            select(_articles).where(
-                _articles.c.id == article_id, _articles.c.status == ArticleStatus.PUBLISHED
+            select(articles).where(
+                articles.c.id == article_id, articles.c.status == ArticleStatus.PUBLISHED
             )
         )
     ).first()
@@ -117,34 +109,34 @@ async def maintain(connection: AsyncConnection, article_id: int) -> None:
 
 async def _forget(connection: AsyncConnection, article_id: int) -> set[int]:
     """Take the article out of everything stored; returns whose lists it was in."""
-    terms = (
+    old_terms = (
         await connection.execute(
             delete(documents)
             .where(documents.c.article_id == article_id)
             .returning(documents.c.terms)
         )
     ).scalar()
-    if terms is not None:
-        await _count_documents(connection, [DOCUMENTS, *terms.split()], -1)
-    await connection.execute(delete(_postings).where(_postings.c.article_id == article_id))
-    await connection.execute(delete(_lists).where(_lists.c.article_id == article_id))
+    if old_terms is not None:
+        await _count_documents(connection, [DOCUMENTS, *old_terms.split()], -1)
+    await connection.execute(delete(postings).where(postings.c.article_id == article_id))
+    await connection.execute(delete(lists).where(lists.c.article_id == article_id))
     left = await connection.execute(
-        delete(_lists).where(_lists.c.related_id == article_id).returning(_lists.c.article_id)
+        delete(lists).where(lists.c.related_id == article_id).returning(lists.c.article_id)
     )
     return set(left.scalars())
 
 
-async def _count_documents(connection: AsyncConnection, terms: list[str], change: int) -> None:
+async def _count_documents(connection: AsyncConnection, counted: list[str], change: int) -> None:
     """Add `change` to the document frequency of each term."""
-    insert = insert_for(connection)(_terms)
+    insert = insert_for(connection)(terms)
     upsert = insert.on_conflict_do_update(
-        index_elements=["term"], set_={"documents": _terms.c.documents + insert.excluded.documents}
+        index_elements=["term"], set_={"documents": terms.c.documents + insert.excluded.documents}
     )
-    await connection.execute(upsert, [{"term": term, "documents": change} for term in terms])
+    await connection.execute(upsert, [{"term": term, "documents": change} for term in counted])
 
 
 async def _corpus(connection: AsyncConnection) -> int:
-    found = await connection.execute(select(_terms.c.documents).where(_terms.c.term == DOCUMENTS))
+    found = await connection.execute(select(terms.c.documents).where(terms.c.term == DOCUMENTS))
     return int(found.scalar() or 0)
 
 
@@ -153,7 +145,7 @@ async def _analyse(connection: AsyncConnection, row: Any) -> ranking.Profile:
     counts = analysis.term_counts(row.title, row.summary, row.body, row.language)
     await _count_documents(connection, [DOCUMENTS, *counts], 1)
     found = await connection.execute(
-        select(_terms.c.term, _terms.c.documents).where(AnyOf(_terms.c.term, [DOCUMENTS, *counts]))
+        select(terms.c.term, terms.c.documents).where(AnyOf(terms.c.term, [DOCUMENTS, *counts]))
     )
     frequencies: dict[str, int] = dict(found.all())
     corpus = frequencies.pop(DOCUMENTS)
@@ -172,7 +164,7 @@ async def _analyse(connection: AsyncConnection, row: Any) -> ranking.Profile:
     keys = ranking.key_terms(vector)
     if keys:
         await connection.execute(
-            _postings.insert(),
+            postings.insert(),
             [{"term": t, "published_at": row.published_at, "article_id": row.id} for t in keys],
         )
     return ranking.Profile(
@@ -188,66 +180,26 @@ async def _analyse(connection: AsyncConnection, row: Any) -> ranking.Profile:
 async def _relate(connection: AsyncConnection, source: ranking.Profile) -> set[int]:
     """Store the source's list and put it into the candidates' lists it beats; returns
     the articles whose lists it joined."""
-    found = await connection.execute(_candidates(source))
+    found = await connection.execute(candidates(source))
     candidate_ids = list(found.scalars())
     corpus = await _corpus(connection)
     tag_ids, rarity = await tags_and_rarity(connection, [source.article_id, *candidate_ids], corpus)
     rows = await connection.execute(
         select(documents).where(AnyOf(documents.c.article_id, candidate_ids))
     )
-    candidates = [profile_of(row, tag_ids[row.article_id]) for row in rows]
-    source = ranking.Profile(
-        source.article_id,
-        source.published_at,
-        source.language,
-        source.category_id,
-        frozenset(tag_ids[source.article_id]),
-        source.vector,
-    )
+    source = replace(source, tag_ids=frozenset(tag_ids[source.article_id]))
     scored = [
-        (candidate.article_id, ranking.score(source, candidate, rarity)) for candidate in candidates
+        (row.article_id, ranking.score(source, profile_of(row, tag_ids[row.article_id]), rarity))
+        for row in rows
     ]
     scored = [(article_id, value) for article_id, value in scored if value > 0]
     own = sorted(scored, key=lambda pair: (-pair[1], -pair[0]))[: ranking.LIST_SIZE]
     if own:
         await connection.execute(
-            _lists.insert(),
+            lists.insert(),
             [{"article_id": source.article_id, "related_id": r, "score": s} for r, s in own],
         )
     return await _join_lists(connection, source.article_id, scored)
-
-
-def _candidates(source: ranking.Profile) -> Any:
-    """The MAX_CANDIDATES articles sharing the most key terms with the source, among the
-    NEAREST in time on either side of it for each key term, within WINDOW_DAYS. Each
-    look-up walks the posting index from the source's date outwards and stops, so a
-    common key term costs no more than a rare one."""
-    window = timedelta(days=ranking.WINDOW_DAYS)
-    moment, column = source.published_at, _postings.c.published_at
-    sides = [
-        (column <= moment, column >= moment - window, column.desc()),
-        (column > moment, column <= moment + window, column.asc()),
-    ]
-    nearest = [
-        select(
-            select(_postings.c.article_id)
-            .where(_postings.c.term == term, near, far, _postings.c.article_id != source.article_id)
-            .order_by(order)
-            .limit(NEAREST)
-            .subquery()
-        )
-        for term in ranking.key_terms(source.vector)
-        for near, far, order in sides
-    ]
-    if not nearest:
-        return select(_postings.c.article_id).where(false())
-    shared = union_all(*nearest).subquery()
-    return (
-        select(shared.c.article_id)
-        .group_by(shared.c.article_id)
-        .order_by(func.count().desc(), shared.c.article_id.desc())
-        .limit(MAX_CANDIDATES)
-    )
 
 
 async def _join_lists(
@@ -257,48 +209,48 @@ async def _join_lists(
     if not scored:
         return set()
     found = await connection.execute(
-        select(_lists.c.article_id, func.count(), func.min(_lists.c.score))
-        .where(AnyOf(_lists.c.article_id, [owner for owner, _ in scored]))
-        .group_by(_lists.c.article_id)
+        select(lists.c.article_id, func.count(), func.min(lists.c.score))
+        .where(AnyOf(lists.c.article_id, [owner for owner, _ in scored]))
+        .group_by(lists.c.article_id)
     )
-    lists = {owner: (size, lowest) for owner, size, lowest in found}
+    sizes = {owner: (size, lowest) for owner, size, lowest in found}
     joined = {
         owner
         for owner, value in scored
-        if (size_lowest := lists.get(owner)) is None
+        if (size_lowest := sizes.get(owner)) is None
         or size_lowest[0] < ranking.LIST_SIZE
         or value > size_lowest[1]
     }
     if not joined:
         return set()
     await connection.execute(
-        _lists.insert(),
+        lists.insert(),
         [
             {"article_id": owner, "related_id": article_id, "score": value}
             for owner, value in scored
             if owner in joined
         ],
     )
-    full = [owner for owner in joined if lists.get(owner, (0, 0.0))[0] >= ranking.LIST_SIZE]
+    full = [owner for owner in joined if sizes.get(owner, (0, 0.0))[0] >= ranking.LIST_SIZE]
     if full:
         rank = (
             func.row_number()
             .over(
-                partition_by=_lists.c.article_id,
-                order_by=(_lists.c.score.desc(), _lists.c.related_id.desc()),
+                partition_by=lists.c.article_id,
+                order_by=(lists.c.score.desc(), lists.c.related_id.desc()),
             )
             .label("rank")
         )
         ranked = (
-            select(_lists.c.article_id, _lists.c.related_id, rank)
-            .where(AnyOf(_lists.c.article_id, full))
+            select(lists.c.article_id, lists.c.related_id, rank)
+            .where(AnyOf(lists.c.article_id, full))
             .subquery()
         )
         beyond = select(ranked.c.article_id, ranked.c.related_id).where(
             ranked.c.rank > ranking.LIST_SIZE
         )
         await connection.execute(
-            delete(_lists).where(tuple_(_lists.c.article_id, _lists.c.related_id).in_(beyond))
+            delete(lists).where(tuple_(lists.c.article_id, lists.c.related_id).in_(beyond))
         )
     return joined
 

@@ -31,6 +31,8 @@ TIME_SCALE_DAYS = 7.0
 VECTOR_TERMS = 32  # terms kept per article: the rest weigh little in any cosine
 KEY_TERMS = 24  # terms an article is found by
 WINDOW_DAYS = 30.0  # how far apart in time related articles may be
+NEAREST = 100  # articles looked at per key term, each side: those nearest in time
+MAX_CANDIDATES = 100  # articles scored per article: those sharing the most key terms
 LIST_SIZE = 20  # related articles stored per article
 # A list shows only articles scoring at least this share of its best: once the fellow
 # reports of a story are listed, the next best is most often another event of the same
