@@ -75,9 +75,10 @@ class _Window:
 
     def relate(self, profile: ranking.Profile, keys: list[str], rarity: dict[int, float]) -> None:
         """Score the article against its candidates in the window, into both lists."""
-        shared: Counter[int] = Counter()
+        shared: defaultdict[int, float] = defaultdict(float)
         for term in keys:  # the NEAREST earlier ones; later ones find this article
-            shared.update(islice(reversed(self.by_term.get(term, ())), ranking.NEAREST))
+            for candidate_id in islice(reversed(self.by_term.get(term, ())), ranking.NEAREST):
+                shared[candidate_id] += profile.vector[term]
         best = sorted(shared.items(), key=lambda item: (-item[1], -item[0]))[
             : ranking.MAX_CANDIDATES
         ]

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import false, func, select, union_all
+from sqlalchemy import false, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db import AnyOf
@@ -74,10 +74,10 @@ async def tags_and_rarity(
 
 
 def candidates(source: ranking.Profile) -> Any:
-    """The MAX_CANDIDATES articles sharing the most key terms with the source, among the
-    NEAREST in time on either side of it for each key term, within WINDOW_DAYS. Each
-    look-up walks the posting index from the source's date outwards and stops, so a
-    common key term costs no more than a rare one."""
+    """The MAX_CANDIDATES articles sharing the most key terms with the source (summed by
+    their weight in its vector), among the NEAREST in time on either side of it for each
+    key term, within WINDOW_DAYS. Each look-up walks the posting index from the source's
+    date outwards and stops, so a common key term costs no more than a rare one."""
     window = timedelta(days=ranking.WINDOW_DAYS)
     moment, column = source.published_at, postings.c.published_at
     sides = [
@@ -86,7 +86,7 @@ def candidates(source: ranking.Profile) -> Any:
     ]
     nearest = [
         select(
-            select(postings.c.article_id)
+            select(postings.c.article_id, literal(source.vector[term]).label("weight"))
             .where(postings.c.term == term, near, far, postings.c.article_id != source.article_id)
             .order_by(order)
             .limit(ranking.NEAREST)
@@ -101,6 +101,6 @@ def candidates(source: ranking.Profile) -> Any:
     return (
         select(shared.c.article_id)
         .group_by(shared.c.article_id)
-        .order_by(func.count().desc(), shared.c.article_id.desc())
+        .order_by(func.sum(shared.c.weight).desc(), shared.c.article_id.desc())
         .limit(ranking.MAX_CANDIDATES)
     )

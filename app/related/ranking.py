@@ -30,6 +30,7 @@ TIME_SCALE_DAYS = 7.0
 
 VECTOR_TERMS = 32  # terms kept per article: the rest weigh little in any cosine
 KEY_TERMS = 24  # terms an article is found by
+MIN_KEY_WEIGHT = 0.02  # in a unit vector: lighter terms find nothing worth finding
 WINDOW_DAYS = 30.0  # how far apart in time related articles may be
 NEAREST = 100  # articles looked at per key term, each side: those nearest in time
 MAX_CANDIDATES = 100  # articles scored per article: those sharing the most key terms
@@ -73,8 +74,10 @@ def text_vector(
 
 
 def key_terms(vector: Mapping[str, float]) -> list[str]:
-    """The terms an article is found by: its KEY_TERMS heaviest."""
-    return sorted(vector, key=lambda term: (-vector[term], term))[:KEY_TERMS]
+    """The terms an article is found by: its KEY_TERMS heaviest, leaving out those that
+    weigh next to nothing (words nearly every article has)."""
+    heaviest = sorted(vector, key=lambda term: (-vector[term], term))[:KEY_TERMS]
+    return [term for term in heaviest if vector[term] >= MIN_KEY_WEIGHT]
 
 
 def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
