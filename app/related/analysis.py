@@ -13,13 +13,8 @@ from functools import lru_cache
 
 import Stemmer
 
+from app.related.ranking import BODY_WEIGHT, SUMMARY_WEIGHT, TITLE_WEIGHT
 from models.related import MAX_TERM
-
-# How much one occurrence counts, by field. Chosen on the tuning part of the evaluation
-# set (scripts/eval_related.py): headlines name the event; bodies add its details.
-TITLE_WEIGHT = 3.0
-SUMMARY_WEIGHT = 2.0
-BODY_WEIGHT = 1.0
 
 WORD = re.compile(r"[^\W_]+")
 
