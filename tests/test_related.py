@@ -126,6 +126,33 @@ async def test_a_failure_midway_returns_the_articles_to_the_queue(
     assert sorted((await _related(gql, "flood-1"))[:2]) == ["flood-0", "flood-2"]
 
 
+async def test_an_article_that_keeps_failing_waits_at_the_back_of_the_queue(
+    gql, engine, session, write, monkeypatch
+):
+    written = await _flood_and_election(write)
+    broken = decode_id(written["flood-0"]["id"], "id")[1]
+    real = maintain.maintain
+
+    async def failing(connection: Any, article_id: int) -> None:
+        if article_id == broken:
+            raise RuntimeError("a bug")
+        await real(connection, article_id)
+
+    monkeypatch.setattr(maintain, "maintain", failing)
+    worker = asyncio.create_task(maintain.maintain_forever(engine, every=0.01))
+    try:
+        for _ in range(500):  # until the others are done: at most five seconds
+            async with session() as s:
+                queued = [pk for (pk,) in await s.exec(select(col(RelatedQueue.article_id)))]
+            if queued == [broken]:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        worker.cancel()
+    assert queued == [broken]  # kept, not lost
+    assert "flood-2" in await _related(gql, "flood-1")
+
+
 async def test_archived_and_deleted_articles_leave_every_list(gql, session, write, relate):
     written = await _flood_and_election(write)
     await relate(everything=True)

@@ -24,9 +24,10 @@ import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.db import AnyOf, insert_for
@@ -49,6 +50,7 @@ from models.base import utcnow
 
 BATCH = 20  # articles per transaction: on SQLite, writers wait for it
 STALE_GROWTH = 1.5
+RETRY_LATER = timedelta(minutes=1)  # before an article that failed is tried again
 
 logger = logging.getLogger("newsgate.related")
 
@@ -67,6 +69,7 @@ async def refresh_related(engine: AsyncEngine, limit: int = BATCH) -> int:
     async with engine.begin() as connection:
         oldest = (
             select(queue.c.article_id)
+            .where(queue.c.queued_at <= utcnow())
             .order_by(queue.c.queued_at, queue.c.article_id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -84,7 +87,8 @@ async def queue_stale(engine: AsyncEngine) -> int:
     """Queue the articles analysed when the collection was much smaller than now."""
     async with engine.begin() as connection:
         corpus = await _corpus(connection)
-        stale = select(documents.c.article_id).where(documents.c.corpus * STALE_GROWTH < corpus)
+        # Compared as stored, so that the index on `corpus` finds them.
+        stale = select(documents.c.article_id).where(documents.c.corpus < corpus / STALE_GROWTH)
         article_ids = list((await connection.execute(stale.limit(10 * BATCH))).scalars())
         await enqueue(connection, article_ids)
     return len(article_ids)
@@ -102,8 +106,8 @@ async def maintain(connection: AsyncConnection, article_id: int) -> None:
     ).first()
     joined: set[int] = set()
     if row is not None:
-        profile = await _analyse(connection, row)
-        joined = await _relate(connection, profile)
+        profile, corpus = await _analyse(connection, row)
+        joined = await _relate(connection, profile, corpus)
     await enqueue(connection, left - joined)
 
 
@@ -140,8 +144,9 @@ async def _corpus(connection: AsyncConnection) -> int:
     return int(found.scalar() or 0)
 
 
-async def _analyse(connection: AsyncConnection, row: Any) -> ranking.Profile:
-    """Analyse a published article: count its terms in, store its vector and postings."""
+async def _analyse(connection: AsyncConnection, row: Any) -> tuple[ranking.Profile, int]:
+    """Analyse a published article: count its terms in, store its vector and postings.
+    Returns its profile (without tags) and how many articles are analysed now."""
     counts = analysis.term_counts(row.title, row.summary, row.body, row.language)
     await _count_documents(connection, [DOCUMENTS, *counts], 1)
     found = await connection.execute(
@@ -167,22 +172,18 @@ async def _analyse(connection: AsyncConnection, row: Any) -> ranking.Profile:
             postings.insert(),
             [{"term": t, "published_at": row.published_at, "article_id": row.id} for t in keys],
         )
-    return ranking.Profile(
-        row.id,
-        row.published_at,
-        analysis.base_language(row.language),
-        row.category_id,
-        frozenset(),
-        vector,
+    language = analysis.base_language(row.language)
+    profile = ranking.Profile(
+        row.id, row.published_at, language, row.category_id, frozenset(), vector
     )
+    return profile, corpus
 
 
-async def _relate(connection: AsyncConnection, source: ranking.Profile) -> set[int]:
+async def _relate(connection: AsyncConnection, source: ranking.Profile, corpus: int) -> set[int]:
     """Store the source's list and put it into the candidates' lists it beats; returns
     the articles whose lists it joined."""
     found = await connection.execute(candidates(source))
     candidate_ids = list(found.scalars())
-    corpus = await _corpus(connection)
     tag_ids, rarity = await tags_and_rarity(connection, [source.article_id, *candidate_ids], corpus)
     rows = await connection.execute(
         select(documents).where(AnyOf(documents.c.article_id, candidate_ids))
@@ -264,5 +265,24 @@ async def maintain_forever(engine: AsyncEngine, every: float) -> None:
             if await queue_stale(engine):
                 continue
         except Exception:
-            logger.exception("related news maintenance failed; retrying")
+            logger.exception("related news maintenance failed; going on one article at a time")
+            await _one_at_a_time(engine)
         await asyncio.sleep(every)
+
+
+async def _one_at_a_time(engine: AsyncEngine) -> None:
+    """After a failed batch: the next BATCH articles one per transaction, so that one
+    article that cannot be processed (a bug) waits RETRY_LATER, logged, rather than hold
+    up the others."""
+    for _ in range(BATCH):
+        try:
+            if not await refresh_related(engine, limit=1):
+                return
+        except Exception:
+            logger.exception("related news of the oldest queued article failed; retried later")
+            async with engine.begin() as connection:
+                oldest = select(queue.c.article_id).order_by(queue.c.queued_at).limit(1)
+                later = utcnow() + RETRY_LATER
+                await connection.execute(
+                    update(queue).where(queue.c.article_id.in_(oldest)).values(queued_at=later)
+                )
