@@ -3,7 +3,8 @@
 Each function runs inside the caller's transaction and either does all it was asked or
 raises, leaving the transaction to roll back. Invalid input is refused as a whole, with
 every wrong field named (InvalidFields), so that a form can mark them all at once.
-Search vectors, tag counts and related-news signals follow by database triggers.
+Search vectors and tag counts follow by database triggers; every change to an article
+queues it for its related lists (app/related/maintain.py), in the same transaction.
 """
 
 import re
@@ -11,7 +12,7 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, update
@@ -21,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import AnyOf, insert_for
 from app.errors import Conflict, InvalidFields, NotFound
+from app.related.maintain import enqueue
 from models import Article, ArticleStatus, ArticleTag, Author, Category, Tag, reading_time_minutes
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -29,6 +31,9 @@ LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")  # BCP 47, as `en`, `
 MAX_TITLE, MAX_SLUG, MAX_SUMMARY, MAX_BODY = 300, 200, 2_000, 200_000
 MAX_NAME, MAX_AUTHOR_SLUG, MAX_BIO = 200, 120, 5_000
 MAX_TAGS = 20
+# publishedAt: imports reach back to the first printed news; schedules a few years ahead.
+EARLIEST = datetime(1800, 1, 1, tzinfo=UTC)
+LATEST_AHEAD = timedelta(days=5 * 366)
 
 
 class _Checks:
@@ -55,6 +60,10 @@ class _Checks:
         if value is not None and not pattern.fullmatch(value):
             self.fail(field, f"must be {what}")
 
+    def moment(self, field: str, value: datetime | None, now: datetime) -> None:
+        if value is not None and not EARLIEST <= value <= now + LATEST_AHEAD:
+            self.fail(field, "must be between the year 1800 and five years from now")
+
     def raise_if_any(self) -> None:
         if self.errors:
             raise InvalidFields(self.errors)
@@ -72,6 +81,7 @@ class ArticleFields:
     author_id: int | None = None
     category_slug: str | None = None
     tag_slugs: list[str] | None = None
+    published_at: datetime | None = None  # in UTC; in the future, a scheduled publication
 
     def given(self) -> dict[str, Any]:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -101,7 +111,7 @@ async def create_article(
     for name in ("title", "language", "category_slug"):
         if getattr(given, name) is None:
             checks.fail(_camel(name), "is required")
-    await _check_article(session, checks, given, article_id=None)
+    await _check_article(session, checks, given, article_id=None, now=now)
     assert given.title is not None
     assert given.language is not None
     assert given.author_id is not None
@@ -115,7 +125,8 @@ async def create_article(
         body=body,
         language=given.language,
         status=ArticleStatus.PUBLISHED if publish else ArticleStatus.DRAFT,
-        published_at=now if publish else None,
+        # A draft may carry its date already: publishing it keeps that date.
+        published_at=given.published_at or (now if publish else None),
         updated_at=now,
         reading_time_minutes=reading_time_minutes(body),
         author_id=given.author_id,
@@ -126,6 +137,7 @@ async def create_article(
         await session.flush()
     assert article.id is not None
     await _set_tags(session, article.id, given.tag_slugs or [])
+    await enqueue(await session.connection(), [article.id])
     return article
 
 
@@ -138,7 +150,7 @@ async def update_article(
     prefix: str,
 ) -> Article:
     checks = _Checks(prefix)
-    await _check_article(session, checks, given, article_id)
+    await _check_article(session, checks, given, article_id, now)
     values: dict[str, Any] = {
         k: v for k, v in given.given().items() if k not in ("category_slug", "tag_slugs")
     }
@@ -151,6 +163,7 @@ async def update_article(
     article = await _bump(session, article_id, version, now, **values)
     if given.tag_slugs is not None:
         await _set_tags(session, article_id, given.tag_slugs)
+    await enqueue(await session.connection(), [article_id])
     return article
 
 
@@ -160,7 +173,9 @@ async def set_status(
     values: dict[str, Any] = {"status": status}
     if status is ArticleStatus.PUBLISHED:  # first publication dates it; a re-publication keeps it
         values["published_at"] = func.coalesce(col(Article.published_at), now)
-    return await _bump(session, article_id, version, now, **values)
+    article = await _bump(session, article_id, version, now, **values)
+    await enqueue(await session.connection(), [article_id])
+    return article
 
 
 async def delete_article(session: AsyncSession, article_id: int, version: int) -> None:
@@ -171,6 +186,7 @@ async def delete_article(session: AsyncSession, article_id: int, version: int) -
     )
     if result.rowcount == 0:
         await _missing_or_stale(session, article_id, version)
+    await enqueue(connection, [article_id])  # out of every related list
 
 
 async def create_author(session: AsyncSession, given: AuthorFields, prefix: str) -> Author:
@@ -207,7 +223,11 @@ async def update_author(
 
 
 async def _check_article(
-    session: AsyncSession, checks: _Checks, given: ArticleFields, article_id: int | None
+    session: AsyncSession,
+    checks: _Checks,
+    given: ArticleFields,
+    article_id: int | None,
+    now: datetime,
 ) -> None:
     checks.text("title", given.title, MAX_TITLE, required=True)
     checks.text("slug", given.slug, MAX_SLUG)
@@ -218,6 +238,7 @@ async def _check_article(
     checks.pattern("language", given.language, LANGUAGE, "a language code, as `en` or `pt-BR`")
     checks.text("categorySlug", given.category_slug, 120)
     checks.pattern("categorySlug", given.category_slug, SLUG, SLUG_WORDS)
+    checks.moment("publishedAt", given.published_at, now)
     if given.tag_slugs is not None:
         if len(given.tag_slugs) > MAX_TAGS:
             checks.fail("tagSlugs", f"must hold at most {MAX_TAGS} tags")

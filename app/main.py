@@ -38,6 +38,7 @@ from app.ops import logs, metrics, tracing
 from app.ops.middleware import GRAPHQL_PATH, ObserveRequests
 from app.popularity.recorder import ViewRecorder
 from app.popularity.rollup import refresh_forever
+from app.related.maintain import maintain_forever
 from app.settings import Settings, get_settings
 
 
@@ -101,7 +102,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         documents: DocumentStore = (
             RedisDocuments(redis, settings.redis_prefix) if redis else MemoryDocuments()
         )
-        refresher = reads = None
+        refresher = maintainer = reads = None
         try:
             await check_schema_current(engine)
             reads = await open_reads(settings, engine)
@@ -111,6 +112,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     settings.popularity_refresh_seconds,
                     timedelta(hours=settings.trending_half_life_hours),
                 )
+            )
+            maintainer = asyncio.create_task(
+                maintain_forever(engine, settings.related_refresh_seconds)
             )
             yield {
                 "engine": engine,
@@ -122,10 +126,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "redis": redis,
             }
         finally:
-            if refresher is not None:
-                refresher.cancel()
-                with suppress(asyncio.CancelledError):
-                    await refresher
+            for task in (refresher, maintainer):
+                if task is not None:
+                    task.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await task
             await views.aclose()
             if reads is not None:
                 await reads.close()

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     # Trending: a view counts half as much after this long. Changing it takes effect for
     # each article at its next recomputation.
     trending_half_life_hours: float = Field(default=12.0, gt=0)
+    # How often an idle worker looks for articles whose related lists must be recomputed.
+    related_refresh_seconds: float = Field(default=1.0, gt=0, le=60)
 
     # Limits on a request, each refused before it runs (README, "Security").
     max_body_bytes: int = Field(default=1_000_000, ge=1)

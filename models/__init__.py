@@ -5,6 +5,13 @@ from models.article import Article, ArticleStatus, ArticleTag, reading_time_minu
 from models.author import Author
 from models.idempotency import IdempotencyKey
 from models.popularity import ArticlePopularity, PopularityClock, PopularityDirty
+from models.related import (
+    RelatedArticle,
+    RelatedDocument,
+    RelatedPosting,
+    RelatedQueue,
+    RelatedTerm,
+)
 from models.taxonomy import Category, Tag
 from models.views import ArticleViewBucket, ArticleViewVisitor, bucket_start
 
@@ -21,6 +28,11 @@ __all__ = [
     "IdempotencyKey",
     "PopularityClock",
     "PopularityDirty",
+    "RelatedArticle",
+    "RelatedDocument",
+    "RelatedPosting",
+    "RelatedQueue",
+    "RelatedTerm",
     "Tag",
     "bucket_start",
     "reading_time_minutes",

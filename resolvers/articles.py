@@ -27,7 +27,7 @@ async def article(
         row = await loaders.article_by_id.load(decode_id_of("Article", id, "id"))
     else:
         row = await loaders.article_by_slug.load(check_text(slug, "slug") or "")
-    return visible(row, info.context.caller)
+    return visible(row, info.context.caller, info.context.now)
 
 
 articles = articles_field(

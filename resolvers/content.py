@@ -22,6 +22,7 @@ from resolvers.types.content import (
     UpdateAuthorInput,
 )
 from resolvers.types.node import decode_id_of
+from resolvers.types.pagination import as_utc
 
 Row = TypeVar("Row", models.Article, models.Author)
 
@@ -158,6 +159,7 @@ def _article_fields(input: CreateArticleInput | UpdateArticleInput) -> content.A
         author_id=decode_id_of("Author", author, "input.authorId") if author is not None else None,
         category_slug=input.category_slug,
         tag_slugs=input.tag_slugs,
+        published_at=as_utc(input.published_at, "input.publishedAt"),
     )
 
 

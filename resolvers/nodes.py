@@ -35,7 +35,7 @@ async def _resolve(info: Info, global_id: str, argument: str) -> Node | None:
     type_name, pk = decode_id(global_id, argument)
     loaders = info.context.loaders
     if type_name == "Article":
-        return visible(await loaders.article_by_id.load(pk), info.context.caller)
+        return visible(await loaders.article_by_id.load(pk), info.context.caller, info.context.now)
     loader = {
         "Author": loaders.author_by_id,
         "Category": loaders.category_by_id,

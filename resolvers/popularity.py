@@ -59,6 +59,7 @@ async def _ranked(
         info.context.reads,
         window,
         check_first(first),
+        info.context.now,
         category_slug=check_text(category_slug, "categorySlug"),
         language=check_text(language, "language"),
         articles=info.context.loaders.article_columns,

@@ -10,7 +10,8 @@ from app.context import Info
 from app.data.entities import ARTICLES, CATEGORIES, TAGS, entity_columns
 from app.data.listing import check_first
 from app.data.sql import Query
-from models import ArticleStatus, ArticleTag
+from app.visibility import now_parameter, public
+from models import ArticleTag
 from resolvers.types.arguments import First
 from resolvers.types.category import Category
 from resolvers.types.tag import Tag, tag_count_key
@@ -38,10 +39,7 @@ _TAGS_BY_USE = Query(
     .outerjoin(_taggings, _taggings.c.tag_id == TAGS.c.id)
     .outerjoin(
         ARTICLES,
-        and_(
-            ARTICLES.c.id == _taggings.c.article_id,
-            ARTICLES.c.status == ArticleStatus.PUBLISHED,
-        ),
+        and_(ARTICLES.c.id == _taggings.c.article_id, public(now_parameter())),
     )
     .group_by(TAGS.c.id)
     .order_by(_uses.desc(), TAGS.c.name, TAGS.c.id)
@@ -65,7 +63,7 @@ async def tags(
     check_first(first)
     if order_by is TagOrder.NAME:
         return await info.context.reads.rows(_TAGS_BY_NAME, first=first)
-    rows = await info.context.reads.rows(_TAGS_BY_USE, first=first)
+    rows = await info.context.reads.rows(_TAGS_BY_USE, first=first, now=info.context.now)
     for row in rows:
         info.context.loaders.article_count.prime(tag_count_key(row.pk), row.uses)
     return rows

@@ -1,8 +1,15 @@
 """Fill the Newsgate database with deterministic demo data.
 
+News comes in stories (scripts/demo_stories.py): a first report, then follow-ups hours
+or days later, in English and Indonesian, each story with its own places, people and
+numbers, so that every headline is distinct and the related news under an article is
+the rest of its story. From 20,000 articles on (scale mode), names are invented and
+bodies padded with generated words, for the length and vocabulary of real news.
+Related lists are computed at the end (scripts/backfill_related.py).
+
 Run from the repo root after `alembic upgrade head`:
 
-    .venv/bin/python scripts/seed.py                      # 2,000 articles, refuses if data exists
+    .venv/bin/python scripts/seed.py                      # 500 articles, refuses if data exists
     .venv/bin/python scripts/seed.py --if-empty           # no-op when articles exist
     .venv/bin/python scripts/seed.py --reset --articles 1000000
 
@@ -17,7 +24,7 @@ import asyncio
 import sys
 import time
 from array import array
-from bisect import bisect_left
+from collections import deque
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -28,6 +35,7 @@ from typing import Any, Protocol
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import orjson
 from sqlalchemy import delete, exists, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import SQLModel
@@ -36,14 +44,17 @@ from tqdm import tqdm
 import models
 from app.db import make_engine
 from app.popularity.rollup import refresh_popularity
+from app.related.backfill import backfill
 from app.settings import async_database_url, get_settings
+from scripts import demo_stories as demo
 
 Row = tuple[Any, ...]
 CHUNK = 10_000
 BUCKET_WINDOW_HOURS = 90 * 24
 TABLES = (
     "author", "category", "tag", "article", "article_tag", "article_view_bucket",
-    "article_view_visitor", "article_popularity", "popularity_dirty",
+    "article_view_visitor", "article_popularity", "popularity_dirty", "related_article",
+    "related_document", "related_posting", "related_term", "related_queue",
 )  # fmt: skip
 # Every article with views waits for its first popularity computation (app/popularity/rollup.py).
 QUEUE_POPULARITY = (
@@ -60,84 +71,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
-def words(text: str) -> list[str]:
-    """The words of a text block (keeps long word lists readable as prose)."""
-    return text.split()
-
-
-WORDS = {
-    "en": words("""
-the of and to in for on with after over as by from new government minister election
-policy economy market growth inflation budget report analysts investors company startup
-technology data research scientists study health hospital patients vaccine climate energy
-solar emissions flood drought city residents council police court judge law reform school
-students teachers university football match season team coach players fans festival film
-music artist museum travel tourism airline airport transport road rail housing prices rent
-workers union strike wages jobs trade exports banks rates currency digital platform users
-privacy security network software chip satellite space mission ocean forest wildlife farmers
-harvest rice food water supply local national global regional major public private annual
-rising record strong weak urgent historic says warns plans announces expects rejects approves
-launches delays reveals faces wins signs boosts cuts raises debate talks deal crisis plan
-project strategy future week year today officials leaders voters community families"""),
-    "id": words("""
-dan yang di dengan untuk dari pada akan telah baru pemerintah menteri pemilu
-kebijakan ekonomi pasar pertumbuhan inflasi anggaran laporan analis investor perusahaan
-teknologi data penelitian ilmuwan kesehatan rumah sakit pasien vaksin iklim energi surya
-banjir kemarau kota warga dewan polisi pengadilan hakim hukum reformasi sekolah siswa guru
-universitas sepak bola pertandingan musim tim pelatih pemain penggemar festival film musik
-seniman museum wisata maskapai bandara transportasi jalan kereta perumahan harga sewa pekerja
-buruh mogok upah perdagangan ekspor bunga digital pengguna privasi keamanan jaringan satelit
-laut hutan petani panen beras pangan air pasokan nasional daerah besar publik swasta tahunan
-naik turun rekor kuat penting mendesak bersejarah mengatakan memperingatkan mengumumkan
-menolak menyetujui meluncurkan menunda mengungkap menghadapi memenangkan meningkatkan
-memangkas perundingan kesepakatan krisis tantangan rencana proyek strategi masa depan minggu
-tahun bulan hari ini pejabat pemimpin pemilih masyarakat keluarga anak"""),
-}
-# Headlines are one pick from each part, in order: who, does what, to what, where or why.
-HEADLINES = {
-    "en": (
-        ["Government", "Parliament", "Central bank", "City council", "Health ministry",
-         "Research team", "Science academy", "Farmers' group", "Teachers' union", "Tech giant",
-         "Start-up", "National team", "Airline", "Police chief", "Supreme Court",
-         "Residents' group", "Investor group", "Energy regulator", "University", "Film festival"],
-        [" approves", " rejects", " unveils", " delays", " warns over", " backs", " scraps",
-         " launches", " questions", " expands", " cuts funding for", " investigates",
-         " signs deal on", " plans", " celebrates"],
-        [" new housing plan", " fuel subsidy reform", " rail expansion", " flood defences",
-         " minimum wage rise", " vaccine programme", " solar power push", " data privacy rules",
-         " school meals scheme", " rice import quota", " stadium project", " AI research lab",
-         " coastal clean-up", " tax overhaul", " cross-border trade pact", " drought relief fund",
-         " airport upgrade", " museum reopening", " cybersecurity law", " electric bus fleet"],
-        ["", " in Jakarta", " in Surabaya", " after long talks", " amid protests",
-         " as prices rise", " ahead of elections", " despite criticism", " for next year",
-         " in landmark vote"],
-    ),
-    "id": (
-        ["Pemerintah", "DPR", "Bank Indonesia", "Pemkot", "Kemenkes", "Peneliti", "Ilmuwan",
-         "Petani lokal", "Serikat guru", "Perusahaan teknologi", "Perusahaan rintisan", "Timnas",
-         "Maskapai", "Polisi", "Mahkamah Agung", "Warga", "Investor", "Regulator energi",
-         "Universitas", "Festival film"],
-        [" menyetujui", " menolak", " meluncurkan", " menunda", " memperingatkan soal",
-         " mendukung", " membatalkan", " memperluas", " memangkas dana", " menyelidiki",
-         " meneken kesepakatan", " merencanakan"],
-        [" rencana perumahan baru", " reformasi subsidi BBM", " perluasan jalur kereta",
-         " tanggul banjir", " kenaikan upah minimum", " program vaksinasi",
-         " pembangkit tenaga surya", " aturan privasi data", " program makan sekolah",
-         " kuota impor beras", " proyek stadion", " laboratorium AI", " pembersihan pantai",
-         " reformasi pajak", " pakta dagang", " dana bantuan kemarau", " renovasi bandara",
-         " pembukaan museum", " UU keamanan siber", " armada bus listrik"],
-        ["", " di Jakarta", " di Surabaya", " setelah perundingan panjang", " di tengah protes",
-         " saat harga naik", " jelang pemilu", " meski dikritik", " untuk tahun depan"],
-    ),
-}  # fmt: skip
-FIRST_NAMES = words("""
-James Mary Robert Linda Michael Sarah David Emma Daniel Olivia Thomas Grace Budi
-Siti Agus Dewi Rina Andi Putri Joko Wulan Hendra Maya Yusuf Ayu Rizky Nadia Fajar Intan Bayu
-Kevin Laura Samuel Chloe Omar Aisha Lucas Sofia Ethan Hana""")
-LAST_NAMES = words("""
-Smith Johnson Brown Taylor Anderson Moore Martin Clark Lewis Walker Hall Young King
-Wright Scott Green Baker Adams Nelson Santoso Wijaya Pratama Saputra Hidayat Kusuma Nugroho
-Lestari Setiawan Siregar Hakim Rahman Putra Gunawan Halim Tanaka Garcia Silva Novak Okafor""")
 CITIES = ["Jakarta", "Surabaya", "Bandung", "London", "New York", "Singapore", "Nairobi", "Tokyo"]
 CATEGORIES = [
     ("Politics", 9), ("Business", 8), ("Technology", 8), ("Science", 5), ("Health", 6),
@@ -147,6 +80,13 @@ CATEGORIES = [
 ]  # fmt: skip
 CATEGORY_IDS = list(range(1, len(CATEGORIES) + 1))
 CATEGORY_CUM_WEIGHTS = list(accumulate(weight for _, weight in CATEGORIES))
+
+
+def words(text: str) -> list[str]:
+    """The words of a text block (keeps long word lists readable)."""
+    return text.split()
+
+
 TOPICS = words("""
 elections climate ai economy inflation football health education energy housing
 transport startups space vaccines trade tourism music film art books privacy cybersecurity
@@ -154,30 +94,24 @@ crypto banking jobs agriculture water oceans wildlife pollution renewables oil m
 human-rights courts corruption police defense diplomacy asean china europe united-states
 indonesia jakarta bali badminton olympics smartphones social-media streaming fashion religion
 poverty tax infrastructure earthquakes floods wildfires elections-2029""")
-TOPIC_MODIFIERS = words("""
-policy research funding markets reform crisis investment regulation
-protests outlook data""")
+TOPIC_MODIFIERS = words("policy research funding markets reform crisis investment regulation")
+SYLLABLES = words("ka ri to ma se lu na vo de pi ra mo ku ne sa li tu ba ro en al or in ter dan")
+FIRST_NAMES = words(f"{demo.EN_NAMES[0]} {demo.ID_NAMES[0]}")
+LAST_NAMES = words(f"{demo.EN_NAMES[1]} {demo.ID_NAMES[1]}")
 
 
-@dataclass
-class Prose:
-    """Ready-made sentences of one language; articles are cut from runs of them (it is fast)."""
+@dataclass(frozen=True)
+class Planned:
+    """An article of a story, written and dated, waiting for its id."""
 
-    vocab: list[str]
-    sentences: list[str]
-    words_before: list[int]  # words_before[i]: the words in sentences[:i]
-
-    @classmethod
-    def generate(cls, rng: Random, vocab: list[str], count: int) -> Prose:
-        lengths = [rng.randint(6, 16) for _ in range(count)]
-        sentences = [" ".join(rng.choices(vocab, k=n)).capitalize() + "." for n in lengths]
-        return cls(vocab, sentences, [0, *accumulate(lengths)])
-
-    def run(self, rng: Random, words: int) -> str:
-        """Whole sentences starting at a random one, at least `words` (<= 150) words long."""
-        start = int(rng.random() * (len(self.sentences) - 30))
-        end = bisect_left(self.words_before, self.words_before[start] + words, lo=start)
-        return " ".join(self.sentences[start:end])
+    story: int
+    language: str
+    category_id: int
+    tag_ids: tuple[int, ...]  # the kind's topic and the place: what an editor would tag
+    title: str
+    summary: str
+    body: str
+    age_s: int
 
 
 @dataclass
@@ -188,10 +122,20 @@ class Context:
     authors: int
     tag_ids: list[int]
     tag_cum_weights: list[float]
+    tag_id_of: dict[str, int]
     ranks: array[int]  # a random permutation of 1..N: the popularity rank of each article
-    prose: dict[str, Prose]
-    stories: list[Story]
+    # Scale mode: invented names (a million articles need more than the lists hold) and
+    # a few paragraphs of generated words, for the length and vocabulary of real news.
+    scale: bool
     hours: list[datetime] = field(init=False)
+    titles: set[str] = field(default_factory=set)
+    pending: deque[Planned] = field(default_factory=deque)
+    stories: int = 0
+    # Demo mode: when each kind may start a story, WINDOW_DAYS and more apart, so that
+    # related news never has two stories of one kind (same words, other place) to offer.
+    starts: dict[int, list[int]] = field(default_factory=dict)
+    vocabulary: list[str] = field(default_factory=list)
+    vocabulary_weights: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.hours = [self.base - timedelta(hours=h) for h in range(BUCKET_WINDOW_HOURS)]
@@ -202,38 +146,84 @@ class Chunk:
     article: list[Row] = field(default_factory=list)
     article_tag: list[Row] = field(default_factory=list)
     article_view_bucket: list[Row] = field(default_factory=list)
-    story_of: dict[int, int] = field(default_factory=dict)  # article id -> story index
+    story_of: dict[int, int] = field(default_factory=dict)  # article id -> story number
 
 
-@dataclass(frozen=True)
-class Story:
-    """One event several articles report on: they share its headline, two of its less
-    common tags and its days, in differing categories. scripts/eval_related.py checks that
-    `related` finds an article's fellow reports."""
-
-    lang: str
-    headline: str
-    tag_ids: tuple[int, int]
-    age_s: int
-
-
-STORY_SHARE = 0.3  # of articles report on a story
-STORY_SIZE = 6  # articles per story, on average
-STORY_FOLLOW_UPS = {
-    "en": ["", ": what we know", ": live updates", ", officials say", ": the reaction"],
-    "id": ["", ": yang kita ketahui", ": kabar terkini", ", kata pejabat", ": tanggapan warga"],
-}
+STORY_SIZES = [1, 1, 2, 3, 3, 4, 4]  # articles per story (up to the kind's beats)
+STORY_SPACING_DAYS = 35  # demo mode: days between two stories of one kind
+WRITTEN = Path(__file__).resolve().parent.parent / "tests" / "data" / "related"
+WRITTEN_PARTS = ("tune.json", "holdout.json")
+WRITTEN_CATEGORIES = {
+    "transport": "Local", "sport": "Sports", "nasional": "Local", "politik": "Politics",
+    "ekonomi": "Economy", "olahraga": "Sports", "hukum": "Law & Justice",
+}  # fmt: skip
+SCALE_FROM = 20_000  # articles from which the seed writes in scale mode
 
 
-def make_stories(rng: Random, articles: int, tags: int) -> list[Story]:
-    stories = []
-    for _ in range(max(1, int(articles * STORY_SHARE / STORY_SIZE))):
-        lang = "en" if rng.random() < 0.7 else "id"
-        headline = "".join(rng.choice(part) for part in HEADLINES[lang][:3])
-        # Tags outside the hundred most used: common tags say little about an event.
-        tag_ids = tuple(rng.sample(range(min(100, tags // 2) + 1, tags + 1), 2))
-        stories.append(Story(lang, headline, tag_ids, rng.randrange(365 * 86400)))  # type: ignore[arg-type]
-    return stories
+def invented_name(rng: Random) -> str:
+    return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))).capitalize()
+
+
+def story_slots(rng: Random, language: str, scale: bool) -> dict[str, str]:
+    """The places, people and numbers that make one story of a kind its own."""
+    english = language == "en"
+    firsts, lasts = demo.EN_NAMES if english else demo.ID_NAMES
+    first, last = rng.choice(firsts.split()), rng.choice(lasts.split())
+    slots = {
+        "place": rng.choice(demo.EN_PLACES if english else demo.ID_PLACES),
+        "company": rng.choice(demo.EN_COMPANIES if english else demo.ID_COMPANIES),
+        "team": rng.choice(demo.EN_TEAMS if english else demo.ID_TEAMS),
+        "water": rng.choice(demo.EN_WATER),
+        "n": str(rng.randint(3, 9) * 10 ** rng.randint(1, 2)),
+        "m": str(rng.randint(2, 40)),
+    }
+    if scale:
+        first, last = invented_name(rng), invented_name(rng)
+        slots["place"] = invented_name(rng)
+        slots["company"] = f"{invented_name(rng)} {'Group' if english else 'Tbk'}"
+        slots["team"] = f"{invented_name(rng)} {'United' if english else 'FC'}"
+        slots["water"] = f"{invented_name(rng)} Water"
+    return {**slots, "person": f"{first} {last}", "last": last}
+
+
+def generated_words(rng: Random, ctx: Context, count: int) -> str:
+    """Sentences of invented words drawn as a language's words are: a few very often,
+    most rarely (Zipf's law over VOCABULARY words)."""
+    drawn = rng.choices(ctx.vocabulary, cum_weights=ctx.vocabulary_weights, k=count)
+    return " ".join(" ".join(drawn[i : i + 12]).capitalize() + "." for i in range(0, count, 12))
+
+
+VOCABULARY = 100_000  # invented words of scale mode's padding
+
+
+def plan_story(rng: Random, ctx: Context) -> list[Planned]:
+    """The articles of a new story: its first report, then follow-ups days apart."""
+    open_kinds = [index for index, starts in ctx.starts.items() if starts]
+    while True:
+        index = rng.choice(open_kinds) if open_kinds else rng.randrange(len(demo.KINDS))
+        kind = demo.KINDS[index]
+        slots = story_slots(rng, kind.language, ctx.scale)
+        beats = kind.beats[: min(rng.choice(STORY_SIZES), len(kind.beats))]
+        titles = [beat[0].format(**slots) for beat in beats]
+        if ctx.scale or not ctx.titles.intersection(titles):
+            break
+    ctx.titles.update(titles)
+    ctx.stories += 1
+    country = "uk" if kind.language == "en" else "indonesia"
+    tags = tuple(ctx.tag_id_of[tag] for tag in (*kind.tags, country) if tag in ctx.tag_id_of)
+    category_id = CATEGORY_IDS[[name for name, _ in CATEGORIES].index(kind.category)]
+    age_s = ctx.starts[index].pop() if open_kinds else rng.randrange(365 * 86400)
+    planned = []
+    for title, (_, summary, body) in zip(titles, beats, strict=True):
+        body = body.format(**slots)
+        if ctx.scale:
+            body += "\n\n" + generated_words(rng, ctx, rng.randint(150, 300))
+        planned.append(Planned(
+            ctx.stories, kind.language, category_id, tags, title, summary.format(**slots),
+            body, max(0, age_s),
+        ))  # fmt: skip
+        age_s -= rng.randrange(3 * 3600, 40 * 3600)  # follow-ups come hours or days later
+    return planned
 
 
 def slugify(name: str) -> str:
@@ -257,20 +247,19 @@ def make_authors(rng: Random, count: int, base: datetime) -> list[Row]:
 
 
 def make_tag_names() -> list[str]:
+    """Topics, the demo stories' own topics and places, then topics with a modifier."""
     names = [t.replace("-", " ") for t in dict.fromkeys(TOPICS)]
+    kinds = [tag.replace("-", " ") for kind in demo.KINDS for tag in kind.tags]
+    written = [
+        a["tags"] for part in WRITTEN_PARTS for a in orjson.loads((WRITTEN / part).read_text())
+    ]
+    kinds += [tag.replace("-", " ") for tags in written for tag in tags]
+    places = ["uk", "indonesia"]
     combos = (f"{t} {m}" for m in TOPIC_MODIFIERS for t in names if t != m)
-    return list(dict.fromkeys([*names, *combos]))[:300]
-
-
-def make_text(rng: Random, lang: str, prose: Prose) -> tuple[str, str, str]:
-    """A headline, a one- or two-sentence summary and a Markdown body of 80-300 words."""
-    title = "".join(rng.choice(part) for part in HEADLINES[lang])
-    summary = " ".join(prose.run(rng, 1) for _ in range(rng.randint(1, 2)))
-    paragraphs = rng.randint(2, 5)
-    # Round up to reach 80 words; each run overshoots by at most 15, so stay at or under 300.
-    per_paragraph = -(-rng.randint(80, 300 - 16 * paragraphs) // paragraphs)
-    body = "\n\n".join(prose.run(rng, per_paragraph) for _ in range(paragraphs))
-    return title, summary, body
+    unique: dict[str, str] = {}
+    for name in [*kinds, *names, *places, *combos]:
+        unique.setdefault(slugify(name), name)  # one tag per slug, the first name given
+    return list(unique.values())[:300]
 
 
 def make_tags(rng: Random, ctx: Context) -> list[int]:
@@ -300,36 +289,32 @@ def make_buckets(rng: Random, ctx: Context, article_id: int, age_s: int, total: 
 
 
 def add_article(rng: Random, ctx: Context, article_id: int, chunk: Chunk) -> None:
-    story_index = rng.randrange(len(ctx.stories)) if rng.random() < STORY_SHARE else None
-    story = None if story_index is None else ctx.stories[story_index]
-    lang = story.lang if story else "en" if rng.random() < 0.7 else "id"
-    title, summary, body = make_text(rng, lang, ctx.prose[lang])
-    if story_index is not None and story:
-        chunk.story_of[article_id] = story_index
-        title = story.headline + rng.choice(STORY_FOLLOW_UPS[lang])
-    slug = f"{slugify(title)[:180].rstrip('-')}-{article_id}"
+    if not ctx.pending:
+        ctx.pending.extend(plan_story(rng, ctx))
+    planned = ctx.pending.popleft()
+    chunk.story_of[article_id] = planned.story
+    slug = f"{slugify(planned.title)[:180].rstrip('-')}-{article_id}"
     roll = rng.random()
     status = "published" if roll < 0.90 else "draft" if roll < 0.96 else "archived"
     if status == "draft":
         published_at, views, age_s = None, 0, 0
         updated_at = ctx.base - timedelta(seconds=rng.randrange(2 * 86400))
     else:
-        age_s = rng.randrange(365 * 86400)
-        if story:  # reports on a story come out within a few days of each other
-            age_s = max(0, story.age_s + rng.randrange(-2 * 86400, 2 * 86400))
+        age_s = planned.age_s
         published_at = ctx.base - timedelta(seconds=age_s)
         updated_at = min(published_at + timedelta(seconds=rng.randrange(3 * 86400)), ctx.base)
         views = int(200_000 / ctx.ranks[article_id - 1] ** 1.1) + rng.randrange(25)
     author_id = rng.randrange(ctx.authors) + 1
-    category_id = rng.choices(CATEGORY_IDS, cum_weights=CATEGORY_CUM_WEIGHTS)[0]
     chunk.article.append((
-        article_id, slug, title, summary, body, lang, status, published_at, updated_at,
-        models.reading_time_minutes(body), author_id, category_id, views,
+        article_id, slug, planned.title, planned.summary, planned.body, planned.language,
+        status, published_at, updated_at, models.reading_time_minutes(planned.body),
+        author_id, planned.category_id, views,
     ))  # fmt: skip
-    tag_ids = set(make_tags(rng, ctx))
-    if story:
-        others = sorted(tag_ids - set(story.tag_ids))  # at least one: make_tags gives 3+
-        tag_ids = set(story.tag_ids) | set(others[: rng.randint(1, 3)])
+    # The story's own tags, then common ones (Zipf), 3 to 6 in all.
+    tag_ids = dict.fromkeys(planned.tag_ids)
+    wanted = rng.randint(max(3, len(tag_ids)), 6)
+    while len(tag_ids) < wanted:
+        tag_ids.update(dict.fromkeys(make_tags(rng, ctx)[: wanted - len(tag_ids)]))
     chunk.article_tag.extend((article_id, tag_id) for tag_id in sorted(tag_ids))
     if status == "published":
         chunk.article_view_bucket.extend(make_buckets(rng, ctx, article_id, age_s, views))
@@ -403,22 +388,55 @@ class SqliteSink:
         await self.conn.execute(insert(SQLModel.metadata.tables[table]), params)
 
 
-def make_context(rng: Random, base: datetime, articles: int, authors: int, tags: int) -> Context:
+def make_context(rng: Random, base: datetime, articles: int, authors: int) -> Context:
     ranks = array("l", range(1, articles + 1))
     rng.shuffle(ranks)
-    tag_ids = list(range(1, tags + 1))
+    names = make_tag_names()
+    tag_ids = list(range(1, len(names) + 1))
     tag_cum_weights = list(accumulate(1 / rank for rank in tag_ids))
-    pool = min(200_000, max(2_000, articles * 2))  # sentences per language
-    prose = {lang: Prose.generate(rng, vocab, pool) for lang, vocab in WORDS.items()}
-    stories = make_stories(rng, articles, tags)
-    return Context(base, authors, tag_ids, tag_cum_weights, ranks, prose, stories)
+    tag_id_of = {slugify(name): n for n, name in enumerate(names, 1)}
+    ctx = Context(base, authors, tag_ids, tag_cum_weights, tag_id_of, ranks, articles >= SCALE_FROM)
+    if ctx.scale:
+        ctx.vocabulary = [invented_name(rng).lower() for _ in range(VOCABULARY)]
+        ctx.vocabulary_weights = list(accumulate(1 / rank for rank in range(1, VOCABULARY + 1)))
+    else:
+        spacing = STORY_SPACING_DAYS * 86400
+        for index in range(len(demo.KINDS)):
+            starts = [n * spacing + rng.randrange(86400 * 5) for n in range(365 * 86400 // spacing)]
+            rng.shuffle(starts)
+            ctx.starts[index] = starts
+        ctx.pending.extend(written_news(ctx))
+    return ctx
+
+
+def written_news(ctx: Context) -> list[Planned]:
+    """The articles written for the related-news evaluation (tests/data/related), the
+    newest a day old: real reporting, 29 stories among unrelated news."""
+    articles = [a for part in WRITTEN_PARTS for a in orjson.loads((WRITTEN / part).read_text())]
+    stories = orjson.loads((WRITTEN / "answers.json").read_text())["stories"]
+    story_of = {a: n for n, ids in enumerate(stories.values(), 1) for a in ids}
+    moments = {a["id"]: datetime.fromisoformat(a["published_at"]) for a in articles}
+    shift = ctx.base - timedelta(days=1) - max(moments.values())
+    categories = [name for name, _ in CATEGORIES]
+    planned = []
+    for n, article in enumerate(sorted(articles, key=lambda a: moments[a["id"]])):
+        category = WRITTEN_CATEGORIES.get(article["category"], article["category"].title())
+        tags = tuple(ctx.tag_id_of[t] for t in article["tags"] if t in ctx.tag_id_of)
+        age_s = int((ctx.base - moments[article["id"]] - shift).total_seconds())
+        planned.append(Planned(
+            -story_of.get(article["id"], 1000 + n), article["language"],
+            CATEGORY_IDS[categories.index(category)], tags, article["title"],
+            article["summary"], article["body"], age_s,
+        ))  # fmt: skip
+        ctx.titles.add(article["title"])
+    return planned
 
 
 def story_members(seed: int, articles: int) -> dict[int, int]:
     """Which story each article of a seed reports on: the generation replayed, not written."""
     rng, base = Random(seed), datetime.now(UTC)
     authors = make_authors(rng, max(5, articles // 20), base)
-    ctx = make_context(rng, base, articles, len(authors), len(make_tag_names()))
+    ctx = make_context(rng, base, articles, len(authors))
     members: dict[int, int] = {}
     for chunk in article_chunks(rng, ctx, articles):
         members.update(chunk.story_of)
@@ -453,7 +471,7 @@ async def seed(sink: Sink, args: argparse.Namespace) -> str | None:
     tags = [(i, slugify(name), name) for i, name in enumerate(make_tag_names(), 1)]
     for table, rows in (("author", authors), ("category", categories), ("tag", tags)):
         await sink.write(table, rows)
-    ctx = make_context(rng, base, args.articles, len(authors), len(tags))
+    ctx = make_context(rng, base, args.articles, len(authors))
     links, buckets = await write_articles(sink, rng, ctx, args.articles)
     await sink.finish()
     return (
@@ -483,6 +501,8 @@ async def main(args: argparse.Namespace) -> None:
                     message = await seed(sink, args)
         if message:
             await compute_popularity(engine)
+            if not args.no_related:
+                await compute_related(engine)
             if not settings.is_sqlite:
                 async with engine.connect() as conn:
                     # VACUUM too: it fills the visibility map that index-only scans need.
@@ -505,16 +525,37 @@ async def compute_popularity(engine: AsyncEngine) -> None:
             progress.update(done)
 
 
+async def compute_related(engine: AsyncEngine) -> None:
+    """Compute every related list now (scripts/backfill_related.py), rather than leave
+    the whole site to the server's worker."""
+    async with engine.connect() as conn:
+        published = await conn.execute(
+            text("SELECT count(*) FROM article WHERE status = 'published'")
+        )
+        total = published.scalar_one()
+    with (
+        tqdm(total=total, desc="term frequencies", unit="article", unit_scale=True) as counted,
+        tqdm(total=total, desc="related lists", unit="article", unit_scale=True) as related,
+    ):
+        await backfill(engine, counted.update, related.update)
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     add = parser.add_argument
-    add("--articles", type=int, default=2000, help="number of articles (default: 2000)")
+    add("--articles", type=int, default=500, help="number of articles (default: 500)")
     add("--seed", type=int, default=42, help="random seed; same seed, same rows (default: 42)")
     add("--database-url", help="async SQLAlchemy URL (default: DATABASE_URL or the app default)")
     add("--if-empty", action="store_true", help="do nothing if the article table has rows")
     add("--reset", action="store_true", help="delete the rows of every seeded table first")
+    add(
+        "--no-related",
+        action="store_true",
+        help="leave related lists to the server's worker "
+        "or scripts/backfill_related.py (it takes about as long as seeding)",
+    )
     args = parser.parse_args(argv)
     if args.articles < 1:
         parser.error("--articles must be at least 1")

@@ -8,7 +8,7 @@ unreachable PostgreSQL fails the run; elsewhere its tests skip, saying why.
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -31,6 +31,7 @@ from app.main import create_app
 from app.migrations import alembic_config
 from app.popularity.recorder import ViewRecorder
 from app.popularity.rollup import refresh_popularity
+from app.related.maintain import enqueue, queue_stale, refresh_related
 from app.settings import Settings, get_settings
 from models.base import utcnow
 from scripts.private_postgres import PrivatePostgres
@@ -197,16 +198,18 @@ async def views(engine: AsyncEngine) -> AsyncIterator[ViewRecorder]:
 @pytest.fixture
 def gql(engine: AsyncEngine, reads: RecordingReads, views: ViewRecorder) -> Gql:
     """Run a GraphQL document as one request would: a fresh context and fresh loaders, for
-    an anonymous caller unless `caller` is given."""
+    an anonymous caller unless `caller` is given, at the moment `now` (the present unless
+    given)."""
 
     async def run_as(
-        query: str, *, caller: Caller = ANONYMOUS, **variables: Any
+        query: str, *, caller: Caller = ANONYMOUS, now: datetime | None = None, **variables: Any
     ) -> ExecutionResult:
         context = Context(
             sessionmaker=make_sessionmaker(engine),
             reads=reads,
             views=views,
             caller=caller,
+            now=now or utcnow(),
         )
         return await run(query, context, variables)
 
@@ -246,6 +249,23 @@ def refresh(engine: AsyncEngine) -> Callable[[], Awaitable[int]]:
     async def run() -> int:
         half_life = timedelta(hours=get_settings().trending_half_life_hours)
         return await refresh_popularity(engine, utcnow(), half_life)
+
+    return run
+
+
+@pytest.fixture
+def relate(engine: AsyncEngine) -> Callable[..., Awaitable[None]]:
+    """Bring the stored related lists up to date now, as the server's worker does every
+    second: for what the content mutations queued, and, with `everything=True`, for every
+    article (factories write rows directly and queue nothing)."""
+
+    async def run(everything: bool = False) -> None:
+        if everything:
+            async with engine.begin() as connection:
+                ids = (await connection.execute(text("SELECT id FROM article"))).scalars()
+                await enqueue(connection, list(ids))
+        while await refresh_related(engine) or await queue_stale(engine):
+            pass
 
     return run
 

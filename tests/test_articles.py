@@ -88,7 +88,7 @@ async def test_articles_pages_with_cursors_stable_under_inserts(gql, session):
     assert page["pageInfo"]["hasPreviousPage"] is False
     assert page["totalCount"] == 5
     # A story published meanwhile lands before the cursor and shifts nothing after it.
-    await make_article(session, slug="breaking", published_at=NOW + timedelta(minutes=1))
+    await make_article(session, slug="breaking", published_at=datetime.now(UTC))
     after = page["pageInfo"]["endCursor"]
     second = await gql(PAGE, first=2, after=after, orderBy="PUBLISHED_AT_DESC")
     page = second.data["articles"]

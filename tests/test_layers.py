@@ -11,7 +11,8 @@ ROOT = Path(__file__).parent.parent
 LAYERS = [
     ["models"],
     ["app.settings", "app.errors", "app.callers", "app.ops"],
-    ["app.db", "app.migrations", "app.idempotency"],
+    ["app.db", "app.migrations", "app.idempotency", "app.visibility"],
+    ["app.related"],
     ["app.data"],
     ["app.popularity"],
     ["app.content"],

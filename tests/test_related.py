@@ -1,173 +1,235 @@
-"""Related news: rarity-weighted tags, nearness in time, similar words, then the newest."""
+"""Related news: text first, lists stored and kept fresh off the request path."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlmodel import col, delete, select, update
+import pytest
+from sqlalchemy import func, select
+from sqlmodel import col
 
-from app.data.related import MAX_RELATED_BATCH, RelatedKey, load_related
-from models import Article, ArticleStatus, ArticleTag, Tag
-from tests.factories import make_article, make_category, make_tag, pk
+from app.callers import Caller
+from app.related import analysis, maintain
+from app.related.backfill import backfill
+from models import RelatedArticle, RelatedQueue
+from resolvers.types.node import decode_id, encode_id
+from scripts import eval_related
+from tests.factories import make_article, make_author
 
+EDITOR = Caller("editor:e1", frozenset({"content:read", "content:write"}))
 NOW = datetime.now(UTC).replace(microsecond=0)
-RELATED = 'query ($n: Int!) { article(slug: "source") { related(first: $n) { slug } } }'
+CREATE = """mutation ($input: CreateArticleInput!) {
+  createArticle(input: $input) { id slug version }
+}"""
+UPDATE = "mutation ($input: UpdateArticleInput!) { updateArticle(input: $input) { version } }"
+ARCHIVE = "mutation ($id: ID!, $v: Int!) { archiveArticle(id: $id, version: $v) { version } }"
+DELETE = "mutation ($id: ID!, $v: Int!) { deleteArticle(id: $id, version: $v) { deletedId } }"
+RELATED = "query ($slug: String!) { article(slug: $slug) { related(first: 5) { slug } } }"
+
+FLOOD = [
+    (
+        "Nakivubo channel overflows, flooding Bwaise in Kampala",
+        "Water from the Nakivubo channel filled homes in Bwaise overnight, and the Kampala "
+        "Capital City Authority sent boats to carry families out.",
+    ),
+    (
+        "Bwaise families sleep in churches after Nakivubo flood",
+        "Hundreds of Bwaise residents spent a second night in churches as the Nakivubo "
+        "channel stayed high; the city authority promised to clear its blocked culverts.",
+    ),
+    (
+        "Kampala clears Nakivubo culverts as Bwaise flood recedes",
+        "City authority crews dug rubbish out of the Nakivubo channel's culverts while "
+        "Bwaise residents returned to homes full of mud.",
+    ),
+]
+# Shares every tag with the flood, reports something else.
+ELECTION = ("Kampala mayor wins second term", "Voters returned the mayor with a large majority.")
 
 
-async def _related(gql, first=5):
-    result = await gql(RELATED, n=first)
+@pytest.fixture
+async def write(gql, session):
+    """Writes articles through createArticle, on a site that already carries other news
+    (the distractors of the evaluation set), so that words have their usual weights."""
+    background = eval_related.EvaluationSet.read(("tune",))
+    for article in background.articles:
+        if article["id"] not in background.story_of:
+            await make_article(
+                session, title=article["title"], summary=article["summary"],
+                body=article["body"], language=article["language"],
+                published_at=NOW - timedelta(days=1),
+            )  # fmt: skip
+    author = encode_id("Author", (await make_author(session)).id)
+
+    async def create(slug: str, title: str, body: str, **fields: Any) -> dict[str, Any]:
+        fields = {
+            "slug": slug, "title": title, "summary": "", "body": body, "language": "en",
+            "authorId": author, "categorySlug": "africa", "tagSlugs": ["uganda", "kampala"],
+            "publish": True, "publishedAt": (NOW - timedelta(hours=len(slug))).isoformat(),
+            **fields,
+        }  # fmt: skip
+        result = await gql(CREATE, caller=EDITOR, input=fields)
+        assert result.errors is None, result.errors
+        article: dict[str, Any] = result.data["createArticle"]
+        return article
+
+    return create
+
+
+async def _related(gql, slug: str) -> list[str]:
+    result = await gql(RELATED, slug=slug)
     assert result.errors is None, result.errors
     return [article["slug"] for article in result.data["article"]["related"]]
 
 
-async def _common_tag(session, articles=12):
-    """A tag on many articles, published long ago so they are no candidates themselves."""
-    tag = await make_tag(session, slug="news")
-    for n in range(articles):
-        await make_article(session, tags=[tag], published_at=NOW - timedelta(days=300 + n))
-    return tag
+async def _flood_and_election(write) -> dict[str, dict[str, Any]]:
+    written = {}
+    for n, (title, body) in enumerate(FLOOD):
+        written[f"flood-{n}"] = await write(f"flood-{n}", title, body)
+    written["election"] = await write("election", *ELECTION)
+    return written
 
 
-async def test_a_shared_rare_tag_counts_more_than_a_shared_common_one(gql, session):
-    common, rare = await _common_tag(session), await make_tag(session, slug="eruption")
-    category = await make_category(session)
-    await make_article(session, slug="source", category=category, tags=[common, rare])
-    day_ago = NOW - timedelta(days=1)
-    # "rare" is the older row: a tie would put "common" first.
-    await make_article(session, slug="rare", category=category, tags=[rare], published_at=day_ago)
-    await make_article(
-        session, slug="common", category=category, tags=[common], published_at=day_ago
-    )
-    assert (await _related(gql))[:2] == ["rare", "common"]
+async def test_the_same_story_ranks_above_news_sharing_its_place_and_tags(gql, write, relate):
+    await _flood_and_election(write)
+    await relate(everything=True)
+    for slug in ("flood-0", "flood-1", "flood-2"):
+        related = await _related(gql, slug)
+        assert set(related[:2]) == {"flood-0", "flood-1", "flood-2"} - {slug}, related
 
 
-async def test_similar_words_in_title_and_summary_rank_higher(gql, session):
-    tag, category = await make_tag(session), await make_category(session)
-    at = NOW - timedelta(days=1)
-    await make_article(
-        session, slug="source", title="Volcano erupts near harbour town", tags=[tag],
-        category=category,
-    )  # fmt: skip
-    await make_article(
-        session, slug="unlike", title="Budget talks stall", tags=[tag], published_at=at,
-        category=category,
-    )  # fmt: skip
-    await make_article(
-        session, slug="alike", title="Harbour town evacuated as volcano erupts", tags=[tag],
-        published_at=at - timedelta(seconds=1), category=category,
-    )  # fmt: skip
-    assert (await _related(gql))[:2] == ["alike", "unlike"]
-
-
-async def test_nearer_in_time_ranks_higher_and_ties_go_to_the_newest(gql, session):
-    tag, category = await make_tag(session), await make_category(session)
-    await make_article(
-        session, slug="source", tags=[tag], category=category, published_at=NOW - timedelta(days=10)
-    )
-    for slug, days in [("far", 25), ("near", 11), ("after", 9)]:
-        await make_article(
-            session, slug=slug, tags=[tag], category=category,
-            published_at=NOW - timedelta(days=days),
-        )  # fmt: skip
-    # "near" and "after" are one day from the source either side: the newer comes first.
-    assert (await _related(gql))[:3] == ["after", "near", "far"]
-
-
-async def test_same_category_and_language_count(gql, session):
-    tag, home, away = (
-        await make_tag(session),
-        await make_category(session),
-        await make_category(session),
-    )
-    at = NOW - timedelta(days=1)
-    await make_article(session, slug="source", tags=[tag], category=home)
-    await make_article(session, slug="other-category", tags=[tag], category=away, published_at=at)
-    await make_article(
-        session, slug="other-language", tags=[tag], category=home, language="id", published_at=at
-    )
-    await make_article(
-        session, slug="alike", tags=[tag], category=home, published_at=at - timedelta(hours=1)
-    )
-    assert (await _related(gql))[0] == "alike"
-
-
-async def test_never_the_article_itself_a_draft_or_an_archived_one(gql, session):
-    tag, category = await make_tag(session), await make_category(session)
-    await make_article(session, slug="source", tags=[tag], category=category)
-    for status in (ArticleStatus.DRAFT, ArticleStatus.ARCHIVED):
-        await make_article(
-            session, slug=status.value, tags=[tag], category=category, status=status,
-            published_at=NOW if status is ArticleStatus.ARCHIVED else None,
-        )  # fmt: skip
-    await make_article(session, slug="kept", tags=[tag], category=category)
-    assert await _related(gql) == ["kept"]
-
-
-async def test_short_lists_fill_with_the_newest_of_the_category_then_any(gql, session):
-    home, away = await make_category(session), await make_category(session)
-    await make_article(session, slug="source", category=home, published_at=NOW - timedelta(days=2))
-    await make_article(
-        session, slug="home-old", category=home, published_at=NOW - timedelta(days=5)
-    )
-    await make_article(
-        session, slug="home-new", category=home, published_at=NOW - timedelta(days=1)
-    )
-    await make_article(session, slug="away", category=away, published_at=NOW)
-    assert await _related(gql, first=3) == ["home-new", "home-old", "away"]
-
-
-async def test_a_new_article_is_related_at_once(gql, session):
-    tag = await make_tag(session)
-    await make_article(session, slug="source", tags=[tag], published_at=NOW - timedelta(hours=2))
-    assert await _related(gql) == []
-    await make_article(session, slug="follow-up", tags=[tag], published_at=NOW)
-    assert await _related(gql) == ["follow-up"]
-
-
-async def test_publishing_a_draft_moves_its_tags_to_its_date(gql, session):
-    tag = await make_tag(session)
-    await make_article(session, slug="source", tags=[tag], published_at=NOW - timedelta(days=1))
-    draft = await make_article(session, slug="draft", tags=[tag], status=ArticleStatus.DRAFT)
-    async with session.begin() as s:
-        await s.exec(
-            update(Article)
-            .where(col(Article.id) == draft.id)
-            .values(status=ArticleStatus.PUBLISHED, published_at=NOW)
-        )
+async def test_a_mutation_queues_its_article_and_the_lists_follow(gql, session, write, relate):
+    await _flood_and_election(write)
     async with session() as s:
-        dates = (
-            await s.exec(select(ArticleTag.published_at).where(ArticleTag.article_id == pk(draft)))
+        queued = (await s.exec(select(func.count()).select_from(RelatedQueue))).one()[0]
+    assert queued == 4  # committed with the articles; nothing computed yet
+    assert await _related(gql, "flood-0") == []
+    await relate(everything=True)
+    assert sorted((await _related(gql, "flood-0"))[:2]) == ["flood-1", "flood-2"]
+    async with session() as s:
+        assert (await s.exec(select(func.count()).select_from(RelatedQueue))).one()[0] == 0
+
+
+async def test_a_failure_midway_returns_the_articles_to_the_queue(
+    gql, engine, write, relate, monkeypatch
+):
+    await _flood_and_election(write)
+
+    async def broken(*args: Any) -> None:
+        raise RuntimeError("the worker died")
+
+    monkeypatch.setattr(maintain, "maintain", broken)
+    with pytest.raises(RuntimeError):
+        await maintain.refresh_related(engine)
+    monkeypatch.undo()
+    await relate(everything=True)
+    assert sorted((await _related(gql, "flood-1"))[:2]) == ["flood-0", "flood-2"]
+
+
+async def test_an_article_that_keeps_failing_waits_at_the_back_of_the_queue(
+    gql, engine, session, write, monkeypatch
+):
+    written = await _flood_and_election(write)
+    broken = decode_id(written["flood-0"]["id"], "id")[1]
+    real = maintain.maintain
+
+    async def failing(connection: Any, article_id: int) -> None:
+        if article_id == broken:
+            raise RuntimeError("a bug")
+        await real(connection, article_id)
+
+    monkeypatch.setattr(maintain, "maintain", failing)
+    worker = asyncio.create_task(maintain.maintain_forever(engine, every=0.01))
+    try:
+        for _ in range(500):  # until the others are done: at most five seconds
+            async with session() as s:
+                queued = [pk for (pk,) in await s.exec(select(col(RelatedQueue.article_id)))]
+            if queued == [broken]:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        worker.cancel()
+    assert queued == [broken]  # kept, not lost
+    assert "flood-2" in await _related(gql, "flood-1")
+
+
+async def test_archived_and_deleted_articles_leave_every_list(gql, session, write, relate):
+    written = await _flood_and_election(write)
+    await relate(everything=True)
+    archived = await gql(ARCHIVE, caller=EDITOR, id=written["flood-1"]["id"], v=1)
+    assert archived.errors is None
+    assert "flood-1" not in await _related(gql, "flood-0")  # hidden at once
+    deleted = await gql(DELETE, caller=EDITOR, id=written["flood-2"]["id"], v=1)
+    assert deleted.errors is None
+    assert "flood-2" not in await _related(gql, "flood-0")
+    await relate()
+    async with session() as s:
+        rows = (
+            await s.exec(select(col(RelatedArticle.article_id), col(RelatedArticle.related_id)))
         ).all()
-    assert [d.replace(tzinfo=d.tzinfo or UTC) for d in dates] == [NOW]
-    assert await _related(gql) == ["draft"]
+    gone = {decode_id(written[slug]["id"], "id")[1] for slug in ("flood-1", "flood-2")}
+    assert rows
+    assert not [row for row in rows if gone & set(row)]
 
 
-async def test_tag_usage_counts_follow_taggings(session):
-    one, two = await make_tag(session), await make_tag(session)
-    first = await make_article(session, tags=[one, two])
-    await make_article(session, tags=[one])
+async def test_an_edited_article_moves_to_the_story_it_now_tells(gql, write, relate):
+    written = await _flood_and_election(write)
+    await write(
+        "election-2", "Kampala mayor sworn in", "The mayor took the oath for a second term."
+    )
+    await relate()
+    assert "flood-2" in await _related(gql, "flood-0")
+    changed = {"id": written["flood-2"]["id"], "version": 1}
+    result = await gql(
+        UPDATE, caller=EDITOR, input={**changed, "title": "Mayor's second term begins", "body":
+        "Kampala's mayor, returned by voters with a large majority, named a new cabinet."},
+    )  # fmt: skip
+    assert result.errors is None, result.errors
+    await relate()
+    assert "flood-2" not in await _related(gql, "flood-0")
+    assert "flood-2" in await _related(gql, "election")
 
-    async def counts():
-        async with session() as s:
-            rows = await s.exec(
-                select(Tag.id, Tag.usage_count).where(col(Tag.id).in_([one.id, two.id]))
-            )
-            return dict(rows.all())
 
-    assert await counts() == {one.id: 2, two.id: 1}
-    async with session.begin() as s:
-        await s.exec(
-            delete(ArticleTag).where(
-                col(ArticleTag.article_id) == first.id, col(ArticleTag.tag_id) == two.id
-            )
+async def test_a_new_article_joins_its_story_within_seconds_on_a_running_server(
+    make_client, session, gql
+):
+    client = make_client(related_refresh_seconds=0.05, rate_limit_anonymous_per_minute=10**6)
+    author = encode_id("Author", (await make_author(session)).id)
+    for n, (title, body) in enumerate(FLOOD):
+        fields = {"slug": f"flood-{n}", "title": title, "body": body, "language": "en",
+                  "authorId": author, "categorySlug": "africa", "publish": True}  # fmt: skip
+        assert (await gql(CREATE, caller=EDITOR, input=fields)).errors is None
+    deadline = datetime.now(UTC) + timedelta(seconds=10)
+    found: list[str] = []
+    while datetime.now(UTC) < deadline and len(found) < 2:
+        response = client.post(
+            "/graphql", json={"query": RELATED, "variables": {"slug": "flood-0"}}
         )
-    assert await counts() == {one.id: 2, two.id: 0}
-    async with session.begin() as s:
-        await s.exec(delete(Article).where(col(Article.id) == first.id))
-    assert await counts() == {one.id: 1, two.id: 0}
+        found = [a["slug"] for a in response.json()["data"]["article"]["related"]]
+        await asyncio.sleep(0.05)  # the server runs, and relates, in the client's thread
+    assert sorted(found) == ["flood-1", "flood-2"]
 
 
-async def test_a_full_batch_is_one_ranking_statement(reads, statements):
-    """MAX_RELATED_BATCH articles stay within PostgreSQL's limit of parameters."""
-    keys = [RelatedKey(n, 1, "en", ("storm", "harbour"), 5) for n in range(MAX_RELATED_BATCH)]
-    statements.clear()
-    assert await load_related(keys, reads) == [[]] * len(keys)
-    assert len(statements) == 2  # the ranking, and filling the (empty) lists
+def test_analysis_stems_each_language_and_drops_stop_words():
+    english = analysis.term_counts("Floods flooded the city", "", "", "en-GB")
+    assert english == {"flood": 6.0, "citi": 3.0}
+    indonesian = analysis.term_counts("Banjir", "", "Warga kebanjiran di Jakarta", "id")
+    assert indonesian == {"banjir": 4.0, "warga": 1.0, "jakarta": 1.0}
+
+
+async def test_the_evaluation_set_keeps_its_precision_worker_and_backfill_alike(engine, reads):
+    """The figures of scripts/eval_related.py, a little under those measured (0.637
+    overall, 0.697 Indonesian, 1.4% near misses; the ceiling is 0.637), from the lists
+    the worker kept as articles came in, then from the backfill's."""
+    evaluation = eval_related.EvaluationSet.read()
+    await eval_related.load(engine, reads, evaluation, seed=1)
+    kept = await eval_related.related_lists(engine, reads, evaluation)
+    assert await backfill(engine, lambda n: None, lambda n: None) == len(evaluation.articles)
+    computed = await eval_related.related_lists(engine, reads, evaluation)
+    for lists in (kept, computed):
+        scores = evaluation.judge(lists)
+        assert scores["all"].hits / scores["all"].slots >= 0.62
+        assert scores["id"].hits / scores["id"].slots >= 0.68
+        assert scores["all"].near_misses / scores["all"].slots <= 0.03
+    # Term weights drift while articles come in; the lists hardly do.
+    assert sum(kept[a] == computed[a] for a in kept) >= 0.9 * len(kept)

@@ -40,7 +40,8 @@ async def test_seed_writes_consistent_demo_data(database_url, engine, session, g
     assert sum(statuses.values()) == 300
     assert set(statuses) == {"published", "draft", "archived"}
     assert over_counted == 0
-    assert tuple(tag_counts) == (3, 6)
+    assert tag_counts[0] >= 1
+    assert tag_counts[1] == 6
     result = await gql("{ articles { totalCount } categories { slug } }")
     assert result.data["articles"]["totalCount"] == statuses["published"]
     assert {"politics", "sports", "technology"} <= {c["slug"] for c in result.data["categories"]}
@@ -57,23 +58,35 @@ async def test_seed_is_deterministic_and_if_empty_skips(database_url, engine, se
     assert await _fingerprint(session) != first
 
 
-async def test_seed_plants_story_clusters_that_story_members_names(database_url, engine, session):
-    await _run(database_url)
-    members = seed.story_members(42, 300)
+async def test_seed_writes_distinct_news_in_stories_without_private_tags(database_url, session):
+    await seed.main(seed.parse_args(["--database-url", database_url, "--no-related"]))
+    members = seed.story_members(42, 500)
     async with session() as s:
-        titles = dict((await s.exec(select(models.Article.id, models.Article.title))).all())
+        articles = {
+            pk: (title, language, body)
+            for pk, title, language, body in (
+                await s.exec(
+                    select(
+                        models.Article.id,
+                        models.Article.title,
+                        models.Article.language,
+                        models.Article.body,
+                    )
+                )
+            ).all()
+        }
         links = (await s.exec(select(models.ArticleTag.article_id, models.ArticleTag.tag_id))).all()
-    tags: dict[int, set[int]] = {}
-    for article_id, tag_id in links:
-        tags.setdefault(article_id, set()).add(tag_id)
+    assert len({title for title, _, _ in articles.values()}) == 500
     stories: dict[int, list[int]] = {}
     for article_id, story in members.items():
         stories.setdefault(story, []).append(article_id)
-    clustered = [ids for ids in stories.values() if len(ids) > 1]
-    assert 0.2 < len(members) / 300 < 0.4
-    assert len(clustered) > 5
-    for ids in clustered:
-        shared = set.intersection(*(tags[pk] for pk in ids))
-        assert len(shared) >= 2, ids
-        headline = min((titles[pk] for pk in ids), key=len)
-        assert all(titles[pk].startswith(headline.split(":")[0].split(",")[0]) for pk in ids)
+    told = [ids for ids in stories.values() if len(ids) > 1]
+    assert len(told) > 20
+    assert {articles[ids[0]][1] for ids in told} == {"en", "id"}
+    # No tag marks a story: a tag on two or more of a story's articles is on others too.
+    articles_of_tag: dict[int, set[int]] = {}
+    for article_id, tag_id in links:
+        articles_of_tag.setdefault(tag_id, set()).add(article_id)
+    for ids in told:
+        for tag_id, tagged in articles_of_tag.items():
+            assert len(tagged & set(ids)) < 2 or not tagged <= set(ids), (ids, tag_id)

@@ -42,6 +42,7 @@ from app.data.entities import (
 from app.data.sql import Query, Reads, Row
 from app.db import AnyOf
 from app.errors import BadUserInput
+from app.visibility import now_parameter, public
 from models import ArticleStatus, ArticleTag
 
 _taggings: Table = ArticleTag.__table__  # type: ignore[attr-defined]
@@ -220,11 +221,11 @@ def slug_id(table: Table, slug: Any) -> Any:
 
 
 def published_matching(f: ArticleFilter) -> list[ColumnElement[bool]]:
-    """Conditions for articles that pass a filter (published ones unless it names a
-    status), its values left as parameters (filter_values gives them): one statement
-    serves every filter of the same shape."""
+    """Conditions for articles that pass a filter: those on the site (app/visibility.py)
+    unless it names a stored status; its values left as parameters (filter_values gives
+    them, and `now`): one statement serves every filter of the same shape."""
     conditions: list[ColumnElement[bool]] = [
-        ARTICLES.c.status == (f.status or ArticleStatus.PUBLISHED)
+        public(now_parameter()) if f.status is None else ARTICLES.c.status == f.status
     ]
     if f.author_slug is not None:
         conditions.append(ARTICLES.c.author_id == slug_id(AUTHORS, bindparam("author_slug")))
@@ -321,7 +322,10 @@ def _page_query(listing: Listing, after: bool, parents: int, articles: ArticleCo
 
 
 async def load_article_pages(
-    keys: Sequence[PageKey], reads: Reads, articles: ArticleColumns = WHOLE_ARTICLES
+    keys: Sequence[PageKey],
+    reads: Reads,
+    now: datetime,
+    articles: ArticleColumns = WHOLE_ARTICLES,
 ) -> list[list[Row]]:
     """Up to `first + 1` articles per key (the extra one tells whether a next page exists)."""
     groups: defaultdict[tuple[Listing, int, Cursor | None], list[Any]] = defaultdict(list)
@@ -329,7 +333,7 @@ async def load_article_pages(
         groups[key.listing, key.first, key.after].append(key.scope_id)
     pages: dict[PageKey, list[Row]] = {}
     for (listing, first, after), scope_ids in groups.items():
-        values = {**filter_values(listing.filter), "limit": first + 1}
+        values = {**filter_values(listing.filter), "limit": first + 1, "now": now}
         if after is not None:
             values.update(after_value=after.value, after_id=after.id)
         query = _page_query(listing.shape(), after is not None, len(scope_ids), articles)
@@ -359,14 +363,14 @@ def _count_query(listing: Listing) -> Query:
     )
 
 
-async def load_article_counts(keys: Sequence[CountKey], reads: Reads) -> list[int]:
+async def load_article_counts(keys: Sequence[CountKey], reads: Reads, now: datetime) -> list[int]:
     """How many articles each listing holds, one statement per distinct listing."""
     groups: defaultdict[Listing, list[int | None]] = defaultdict(list)
     for key in keys:
         groups[key.listing].append(key.scope_id)
     counts: dict[CountKey, int] = {}
     for listing, scope_ids in groups.items():
-        query, values = _count_query(listing.shape()), filter_values(listing.filter)
+        query, values = _count_query(listing.shape()), {**filter_values(listing.filter), "now": now}
         if listing.scope is None:
             (row,) = await reads.rows(query, **values)
             counts[CountKey(listing, None)] = row.count

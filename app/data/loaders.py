@@ -22,7 +22,7 @@ from app.data.entities import (
 )
 from app.data.listing import CountKey, PageKey, load_article_counts, load_article_pages
 from app.data.popularity import ViewsKey, load_views
-from app.data.related import MAX_RELATED_BATCH, RelatedKey, load_related
+from app.data.related import RelatedKey, load_related
 from app.data.sql import Query, Reads, Row
 from app.db import AnyOf
 from app.ops.record import observe_batches
@@ -88,15 +88,12 @@ class Loaders:
         return DataLoader(load_fn=observe_batches(load_fn), max_batch_size=max_batch_size)
 
     def _articles(
-        self,
-        fn: Callable[..., Awaitable[list[Any]]],
-        *args: Any,
-        max_batch_size: int | None = None,
+        self, fn: Callable[..., Awaitable[list[Any]]], *args: Any, **extra: Any
     ) -> DataLoader[Any, Any]:
         """A loader of articles (a row or a list of them per key) that primes the loaders
         of the relations its rows brought along."""
         batch = observe_batches(
-            partial(fn, *args, reads=self._reads, articles=self.article_columns)
+            partial(fn, *args, reads=self._reads, articles=self.article_columns, **extra)
         )
 
         async def load(keys: Sequence[Any]) -> list[Any]:
@@ -106,7 +103,7 @@ class Loaders:
             )
             return found
 
-        return DataLoader(load_fn=load, max_batch_size=max_batch_size)
+        return DataLoader(load_fn=load)
 
     def prime_relations(self, articles: Iterable[Row]) -> None:
         """Prime the author and category loaders with the rows that came with `articles`
@@ -148,11 +145,11 @@ class Loaders:
 
     @cached_property
     def article_page(self) -> DataLoader[PageKey, list[Row]]:
-        return self._articles(load_article_pages)
+        return self._articles(load_article_pages, now=self._now)
 
     @cached_property
     def article_count(self) -> DataLoader[CountKey, int]:
-        return self._batched(load_article_counts)
+        return self._batched(load_article_counts, now=self._now)
 
     @cached_property
     def views(self) -> DataLoader[ViewsKey, int]:
@@ -165,6 +162,4 @@ class Loaders:
 
     @cached_property
     def related(self) -> DataLoader[RelatedKey, list[Row]]:
-        # Each article in a batch adds three parameters to the ranking statement: a cap
-        # keeps a deeply nested document within PostgreSQL's 32,767.
-        return self._articles(load_related, max_batch_size=MAX_RELATED_BATCH)
+        return self._articles(load_related, now=self._now)

@@ -12,7 +12,8 @@ from sqlalchemy import Table, bindparam, case, func, select
 from app.data.entities import ARTICLES, CATEGORIES, WHOLE_ARTICLES, ArticleColumns, article_select
 from app.data.sql import Query, Reads, Row
 from app.db import AnyOf
-from models import ArticlePopularity, ArticleStatus, ArticleViewBucket, bucket_start
+from app.visibility import now_parameter, public
+from models import ArticlePopularity, ArticleViewBucket, bucket_start
 from models.views import BUCKET
 
 _buckets: Table = ArticleViewBucket.__table__  # type: ignore[attr-defined]
@@ -104,7 +105,7 @@ def _ranked_query(
     window: Window | None, category: bool, language: bool, articles: ArticleColumns
 ) -> Query:
     score = ranking_column(window)
-    conditions = [ARTICLES.c.status == ArticleStatus.PUBLISHED]
+    conditions = [public(now_parameter())]
     if window is not None:
         conditions.append(score > 0)
     if category:
@@ -124,6 +125,7 @@ async def ranked_articles(
     reads: Reads,
     window: Window | None,
     first: int,
+    now: datetime,
     category_slug: str | None = None,
     language: str | None = None,
     articles: ArticleColumns = WHOLE_ARTICLES,
@@ -135,4 +137,4 @@ async def ranked_articles(
     keeps up to date, so this walks an index instead of summing buckets.
     """
     query = _ranked_query(window, category_slug is not None, language is not None, articles)
-    return await reads.rows(query, first=first, category=category_slug, language=language)
+    return await reads.rows(query, first=first, now=now, category=category_slug, language=language)

@@ -353,7 +353,12 @@ def _statement(
 def _parameters(
     fts5: str, tsquery: str | None, first: int, now: datetime, position: Any
 ) -> dict[str, Any]:
-    parameters: dict[str, Any] = {"fts5": fts5, "tsquery": tsquery, "page_size": first + 1}
+    parameters: dict[str, Any] = {
+        "fts5": fts5,
+        "tsquery": tsquery,
+        "page_size": first + 1,
+        "now": now,
+    }
     for n, days in enumerate(PERIOD_DAYS):
         parameters[f"start_{n}"] = now - timedelta(days=days)
     if isinstance(position, Cursor):

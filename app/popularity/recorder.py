@@ -26,7 +26,8 @@ from app.db import AnyOf, insert_for
 from app.idempotency import Once
 from app.ops.metrics import VIEW_FLUSH, VIEW_QUEUE
 from app.popularity.rollup import mark_dirty
-from models import ArticleStatus, ArticleViewBucket, ArticleViewVisitor, bucket_start
+from app.visibility import public
+from models import ArticleViewBucket, ArticleViewVisitor, bucket_start
 from models.base import utcnow
 
 REPEAT_WINDOW = timedelta(minutes=30)  # a visitor's views of an article this close count once
@@ -225,7 +226,7 @@ async def _count_views(connection: AsyncConnection, views: list[View]) -> list[O
                 select(_articles.c.id)
                 .where(
                     AnyOf(_articles.c.id, article_ids),
-                    _articles.c.status == ArticleStatus.PUBLISHED,
+                    public(utcnow(), _articles),  # a scheduled article has no views yet
                 )
                 .order_by(_articles.c.id)
                 .with_for_update(key_share=True)  # FOR NO KEY UPDATE: what UPDATE takes

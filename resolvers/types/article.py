@@ -5,12 +5,13 @@ from typing import Annotated
 import strawberry
 
 import models
-from app.callers import Caller, Scope
+from app.callers import Caller
 from app.context import Info
 from app.data import popularity
 from app.data.listing import check_first
-from app.data.related import RelatedKey, related_terms
+from app.data.related import RelatedKey
 from app.data.sql import Row
+from app.visibility import can_see
 from resolvers.types.arguments import First
 from resolvers.types.author import Author
 from resolvers.types.category import Category
@@ -95,22 +96,17 @@ class Article(Node):
         return info.context.loaders.views.load(popularity.ViewsKey(self.pk, window))
 
     @strawberry.field(
-        description="Other published articles readers of this one may want next: those "
-        "sharing its rarer tags, published near it, with similar words in the title and "
-        "summary, in the same category and language; then the newest of its category.",
+        description="Other published articles readers of this one may want next: other "
+        "reports of the same story, found by the words of their title, summary and body, "
+        "then shared rarer tags, category, language and nearness in time. Up to 20, "
+        "updated within seconds of a change; fewer, or none, when fewer are related.",
         graphql_type=list["Article"],
     )
     def related(self, info: Info, first: First = 5) -> Awaitable[list[Row]]:
         check_first(first)
-        terms = related_terms(self.title, self.summary)
-        key = RelatedKey(self.pk, self.category_id, self.language, terms, first)
-        return info.context.loaders.related.load(key)
+        return info.context.loaders.related.load(RelatedKey(self.pk, first))
 
 
-def visible(row: Row | None, caller: Caller) -> Row | None:
-    """The article if the caller may see it: published, or any with `content:write`."""
-    if row is None:
-        return None
-    if row.status != models.ArticleStatus.PUBLISHED and not caller.can(Scope.CONTENT_WRITE):
-        return None
-    return row
+def visible(row: Row | None, caller: Caller, now: datetime) -> Row | None:
+    """The article if the caller may see it at `now` (app/visibility.py)."""
+    return row if row is not None and can_see(caller, row, now) else None

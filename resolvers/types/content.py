@@ -1,6 +1,14 @@
 """Inputs and payloads of the content mutations."""
 
+from datetime import datetime
+
 import strawberry
+
+PUBLISHED_AT = (
+    "When the article is (or was) published: a past moment for imports and corrections, "
+    "a future one to schedule it, invisible to readers until then. Publishing without "
+    "one dates the article now."
+)
 
 
 @strawberry.input(description="A new article. Tags and the category are created when new.")
@@ -24,7 +32,10 @@ class CreateArticleInput:
     tag_slugs: list[str] | None = strawberry.field(
         default=None, description="Up to 20 tag slugs; tags that do not exist yet are created."
     )
-    publish: bool = strawberry.field(default=False, description="Publish now, not as a draft.")
+    publish: bool = strawberry.field(
+        default=False, description="Publish (at `publishedAt`, or now), not as a draft."
+    )
+    published_at: datetime | None = strawberry.field(default=None, description=PUBLISHED_AT)
 
 
 @strawberry.input(description="Changes to an article: fields left out stay as they are.")
@@ -56,6 +67,7 @@ class UpdateArticleInput:
     tag_slugs: list[str] | None = strawberry.field(
         default=None, description="Replaces the article's tags; new ones are created."
     )
+    published_at: datetime | None = strawberry.field(default=None, description=PUBLISHED_AT)
 
 
 @strawberry.input(description="A new author.")
