@@ -22,14 +22,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.db import make_engine
 from app.related.backfill import backfill
-from app.settings import get_settings
+from app.settings import async_database_url, get_settings
 from models import Article, ArticleStatus
 
 
 async def main(database_url: str | None) -> None:
     settings = get_settings()
     if database_url:
-        settings = settings.model_copy(update={"database_url": database_url})
+        settings = settings.model_copy(update={"database_url": async_database_url(database_url)})
     engine = make_engine(settings)
     try:
         async with engine.connect() as connection:

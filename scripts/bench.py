@@ -193,6 +193,10 @@ def prepare_database(server_dsn: str, articles: int, seed: int) -> str:
         subprocess.run(
             [sys.executable, "scripts/seed.py", *seeding, "--reset"], cwd=ROOT, check=True
         )
+    elif not asyncio.run(_scalar(database, "SELECT 1 FROM related_article LIMIT 1")):
+        tqdm.write(f"computing related lists in {name}")  # seeded before related news existed
+        backfilling = ["scripts/backfill_related.py", "--database-url", database]
+        subprocess.run([sys.executable, *backfilling], cwd=ROOT, check=True)
     asyncio.run(_scalar(database, "VACUUM ANALYZE"))
     return database
 
