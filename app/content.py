@@ -115,6 +115,8 @@ async def create_article(
     assert given.title is not None
     assert given.language is not None
     assert given.author_id is not None
+    tag_ids = await _tag_ids(session, given.tag_slugs or [])
+    await _lock_tags(session, None, tag_ids)
     # Room for a `-2`, `-3`, ... should the slug be taken.
     slug = given.slug or await _free_slug(session, Article, slugify(given.title, MAX_SLUG - 8))
     body = given.body or ""
@@ -136,7 +138,7 @@ async def create_article(
     with _slug_race():
         await session.flush()
     assert article.id is not None
-    await _set_tags(session, article.id, given.tag_slugs or [])
+    await _set_tags(session, article.id, tag_ids)
     await enqueue(await session.connection(), [article.id])
     return article
 
@@ -160,9 +162,11 @@ async def update_article(
         values["reading_time_minutes"] = reading_time_minutes(given.body)
     if given.category_slug is not None:
         values["category_id"] = await _category_id(session, given.category_slug)
+    tag_ids = None if given.tag_slugs is None else await _tag_ids(session, given.tag_slugs)
+    await _lock_tags(session, article_id, tag_ids or [])
     article = await _bump(session, article_id, version, now, **values)
-    if given.tag_slugs is not None:
-        await _set_tags(session, article_id, given.tag_slugs)
+    if tag_ids is not None:
+        await _set_tags(session, article_id, tag_ids)
     await enqueue(await session.connection(), [article_id])
     return article
 
@@ -173,6 +177,7 @@ async def set_status(
     values: dict[str, Any] = {"status": status}
     if status is ArticleStatus.PUBLISHED:  # first publication dates it; a re-publication keeps it
         values["published_at"] = func.coalesce(col(Article.published_at), now)
+    await _lock_tags(session, article_id, [])  # their tallies follow the status
     article = await _bump(session, article_id, version, now, **values)
     await enqueue(await session.connection(), [article_id])
     return article
@@ -353,22 +358,26 @@ async def _category_id(session: AsyncSession, slug: str) -> int:
     return category_id
 
 
-async def _set_tags(session: AsyncSession, article_id: int, slugs: list[str]) -> None:
-    """Make the article's tags exactly `slugs`, creating tags that do not exist yet."""
-    # Sorted, as every lock below is taken in one order: concurrent edits sharing tags
-    # then queue for them instead of deadlocking.
+async def _tag_ids(session: AsyncSession, slugs: list[str]) -> list[int]:
+    """The ids of the tags `slugs`, in order, creating those that do not exist yet."""
+    # Sorted, as every lock is taken in one order: concurrent edits sharing tags then
+    # queue for them instead of deadlocking.
     slugs = sorted(set(slugs))
+    if not slugs:
+        return []
     connection = await session.connection()
-    tag_ids: list[int] = []
-    if slugs:
-        await connection.execute(
-            insert_for(connection)(Tag)
-            .values([{"slug": s, "name": _name_from_slug(s)} for s in slugs])
-            .on_conflict_do_nothing()
-        )
-        found = await session.exec(select(Tag.id).where(AnyOf(Tag.slug, slugs)))
-        tag_ids = sorted(tag_id for tag_id in found if tag_id is not None)
-    await _lock_tags(session, article_id, tag_ids)
+    await connection.execute(
+        insert_for(connection)(Tag)
+        .values([{"slug": s, "name": _name_from_slug(s)} for s in slugs])
+        .on_conflict_do_nothing()
+    )
+    found = await session.exec(select(Tag.id).where(AnyOf(Tag.slug, slugs)))
+    return sorted(tag_id for tag_id in found if tag_id is not None)
+
+
+async def _set_tags(session: AsyncSession, article_id: int, tag_ids: list[int]) -> None:
+    """Make the article's tags exactly `tag_ids`, locked already (_lock_tags)."""
+    connection = await session.connection()
     await connection.execute(
         delete(ArticleTag).where(
             col(ArticleTag.article_id) == article_id, ~AnyOf(ArticleTag.tag_id, tag_ids)
@@ -382,9 +391,11 @@ async def _set_tags(session: AsyncSession, article_id: int, slugs: list[str]) ->
         )
 
 
-async def _lock_tags(session: AsyncSession, article_id: int, tag_ids: list[int]) -> None:
-    """Lock, in id order, the tags whose usage counts a change of the article's tags will
-    update (a trigger does, in no set order): `tag_ids` and those the article has now."""
+async def _lock_tags(session: AsyncSession, article_id: int | None, tag_ids: list[int]) -> None:
+    """Lock, in id order, the tags whose usage counts and tallies a change of the article
+    will update (triggers do, in no set order): `tag_ids` and those the article has now.
+    Every write to an article does this first, before the triggers lock the tallies of
+    the site, its author and category; all writers then lock in one order."""
     current = select(ArticleTag.tag_id).where(col(ArticleTag.article_id) == article_id)
     await session.exec(
         select(Tag.id)

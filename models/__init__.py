@@ -12,6 +12,7 @@ from models.related import (
     RelatedQueue,
     RelatedTerm,
 )
+from models.tally import ArticleTally
 from models.taxonomy import Category, Tag
 from models.views import ArticleViewBucket, ArticleViewVisitor, bucket_start
 
@@ -21,6 +22,7 @@ __all__ = [
     "ArticlePopularity",
     "ArticleStatus",
     "ArticleTag",
+    "ArticleTally",
     "ArticleViewBucket",
     "ArticleViewVisitor",
     "Author",

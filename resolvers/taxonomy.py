@@ -7,11 +7,10 @@ import strawberry
 from sqlalchemy import and_, bindparam, func, select
 
 from app.context import Info
-from app.data.entities import ARTICLES, CATEGORIES, TAGS, entity_columns
-from app.data.listing import check_first
+from app.data.entities import CATEGORIES, TAGS, entity_columns
+from app.data.listing import Scope, check_first, scheduled_count
 from app.data.sql import Query
-from app.visibility import now_parameter, public
-from models import ArticleTag
+from models import ArticleTally
 from resolvers.types.arguments import First
 from resolvers.types.category import Category
 from resolvers.types.tag import Tag, tag_count_key
@@ -26,22 +25,20 @@ class TagOrder(Enum):
     )
 
 
-_taggings = ArticleTag.__table__  # type: ignore[attr-defined]
+_tallies = ArticleTally.__table__  # type: ignore[attr-defined]
 _CATEGORIES = Query(
     select(*entity_columns(CATEGORIES)).order_by(CATEGORIES.c.name, CATEGORIES.c.id)
 )
 _TAGS_BY_NAME = Query(
     select(*entity_columns(TAGS)).order_by(TAGS.c.name, TAGS.c.id).limit(bindparam("first"))
 )
-_uses = func.count(ARTICLES.c.id)
+# A tag's published articles, from its tally, less those scheduled: as Tag.articleCount.
+_uses = func.coalesce(_tallies.c.published - scheduled_count(Scope.TAG, TAGS.c.id), 0)
 _TAGS_BY_USE = Query(
     select(*entity_columns(TAGS), _uses.label("uses"))
-    .outerjoin(_taggings, _taggings.c.tag_id == TAGS.c.id)
     .outerjoin(
-        ARTICLES,
-        and_(ARTICLES.c.id == _taggings.c.article_id, public(now_parameter())),
+        _tallies, and_(_tallies.c.scope == Scope.TAG.value, _tallies.c.scope_id == TAGS.c.id)
     )
-    .group_by(TAGS.c.id)
     .order_by(_uses.desc(), TAGS.c.name, TAGS.c.id)
     .limit(bindparam("first"))
 )

@@ -351,8 +351,9 @@ class PostgresSink:
         return bool(await self.con.fetchval(f"SELECT EXISTS (SELECT 1 FROM {table})"))
 
     async def clear(self) -> None:
-        # CASCADE: also the tables the database keeps beside them (article_search)
-        await self.con.execute(f"TRUNCATE {', '.join(TABLES)} CASCADE")
+        # CASCADE: also the tables the database keeps beside them (article_search); the
+        # tallies too, which the triggers fill again (TRUNCATE fires none)
+        await self.con.execute(f"TRUNCATE {', '.join(TABLES)}, article_tally CASCADE")
 
     async def write(self, table: str, rows: list[Row]) -> None:
         await self.con.copy_records_to_table(table, records=rows, columns=COLUMNS[table])
@@ -376,7 +377,7 @@ class SqliteSink:
         return bool((await self.conn.execute(query)).scalar())
 
     async def clear(self) -> None:
-        for table in reversed(TABLES):
+        for table in (*reversed(TABLES), "article_tally"):  # the tallies after their articles
             await self.conn.execute(delete(SQLModel.metadata.tables[table]))
 
     async def finish(self) -> None:

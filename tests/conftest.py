@@ -33,6 +33,7 @@ from app.popularity.recorder import ViewRecorder
 from app.popularity.rollup import refresh_popularity
 from app.related.maintain import enqueue, queue_stale, refresh_related
 from app.settings import Settings, get_settings
+from models import ArticleTally
 from models.base import utcnow
 from scripts.private_postgres import PrivatePostgres
 
@@ -133,9 +134,12 @@ async def _wipe(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     if "engine" not in request.fixturenames:
         return
     engine: AsyncEngine = request.getfixturevalue("engine")
+    tallies = ArticleTally.__table__  # type: ignore[attr-defined]
     async with engine.begin() as connection:
         for table in reversed(SQLModel.metadata.sorted_tables):
-            await connection.execute(table.delete())
+            if table is not tallies:
+                await connection.execute(table.delete())
+        await connection.execute(tallies.delete())  # last: deleting articles updates them
 
 
 @pytest.fixture

@@ -217,6 +217,11 @@ async def test_twenty_concurrent_editors_all_get_through(gql, session):
         usage = await s.exec(select(models.Tag.usage_count).where(models.Tag.slug == "budget"))
         assert usage.one() == 20
     assert sorted(rows) == [(models.ArticleStatus.PUBLISHED, 3)] * 20
+    totals = await gql("{ articles { totalCount } tags(orderBy: ARTICLE_COUNT) { articleCount } }")
+    assert totals.data == {
+        "articles": {"totalCount": 20},  # from the tallies, which every writer kept
+        "tags": [{"articleCount": 20}] + [{"articleCount": 0}] * 3,
+    }
 
 
 async def test_unknown_articles_are_not_found(gql, session):

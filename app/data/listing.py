@@ -43,9 +43,10 @@ from app.data.sql import Query, Reads, Row
 from app.db import AnyOf
 from app.errors import BadUserInput
 from app.visibility import now_parameter, public
-from models import ArticleStatus, ArticleTag
+from models import ArticleStatus, ArticleTag, ArticleTally
 
 _taggings: Table = ArticleTag.__table__  # type: ignore[attr-defined]
+_tallies: Table = ArticleTally.__table__  # type: ignore[attr-defined]
 
 MAX_FIRST = 100
 # Where articles never published (drafts, some archived) sort among dated ones: after all.
@@ -207,6 +208,9 @@ def is_bounded_int(value: object, bound: int) -> bool:
     return type(value) is int and 0 <= value < bound
 
 
+_PARENT_TABLES = {Scope.AUTHOR: AUTHORS, Scope.CATEGORY: CATEGORIES, Scope.TAG: TAGS}
+
+
 def _scope_column(scope: Scope) -> Any:
     return {
         Scope.AUTHOR: ARTICLES.c.author_id,
@@ -349,9 +353,57 @@ async def load_article_pages(
     return [pages[key] for key in keys]
 
 
+def scheduled_count(scope: Scope | None, parent_id: Any) -> Any:
+    """SQL: how many published articles of the site, or of the parent `parent_id` (an
+    author, category or tag), wait for their moment: the part of a tally readers do not
+    see yet. Few, and found through the indexes on publication time."""
+    scheduled = (
+        select(func.count())
+        .select_from(ARTICLES)
+        .where(
+            ARTICLES.c.status == ArticleStatus.PUBLISHED, ARTICLES.c.published_at > now_parameter()
+        )
+    )
+    if scope is Scope.TAG:
+        scheduled = scheduled.join(_taggings, _taggings.c.article_id == ARTICLES.c.id)
+    if scope is not None:
+        scheduled = scheduled.where(_scope_column(scope) == parent_id)
+    return scheduled.scalar_subquery()
+
+
+def _tally_query(listing: Listing) -> Query | None:
+    """How many articles a reader's listing of the site, or of one author, category or tag,
+    holds: from its tally (models/tally.py), without counting them. None for listings
+    narrowed further (a language, dates, a stored status, two parents): those count."""
+    f = listing.filter
+    if any(v is not None for v in (f.status, f.language, f.published_after, f.published_before)):
+        return None
+    named = [
+        (Scope.AUTHOR, "author_slug", f.author_slug),
+        (Scope.CATEGORY, "category_slug", f.category_slug),
+    ]
+    named += [(Scope.TAG, f"tag_slug_{index}", slug) for index, slug in enumerate(f.tag_slugs)]
+    parents = [(scope, name) for scope, name, value in named if value is not None]
+    if len(parents) + (listing.scope is not None) > 1:
+        return None
+    tally = _tallies.c
+    scope = listing.scope or (parents[0][0] if parents else None)
+    count = tally.published - scheduled_count(scope, tally.scope_id)
+    tallied = select(tally.scope_id.label("parent"), count.label("count")).where(
+        tally.scope == (scope.value if scope else "site")
+    )
+    if listing.scope is not None:
+        return Query(tallied.where(AnyOf(tally.scope_id, [], name="scope_ids")))
+    parent_id = slug_id(_PARENT_TABLES[scope], bindparam(parents[0][1])) if scope else 0
+    one = tallied.where(tally.scope_id == parent_id).with_only_columns(count).scalar_subquery()
+    return Query(select(func.coalesce(one, 0).label("count")))  # no row: none published
+
+
 @lru_cache(maxsize=512)
 def _count_query(listing: Listing) -> Query:
     """How many articles a listing holds, per parent in `scope_ids` when it has a scope."""
+    if tallied := _tally_query(listing):
+        return tallied
     if listing.scope is None:
         count = select(func.count().label("count")).select_from(ARTICLES)
         return Query(_filtered(listing, count), plan_per_values=True)
