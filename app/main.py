@@ -181,9 +181,9 @@ def create_served_app() -> Starlette:
     """The app of one `python -m app serve` worker process."""
     app = create_app()
     # The schema, models and modules live as long as the process: move them out of the
-    # cycle collector's way, and collect young objects less often. A request leaves tens
-    # of reference cycles; with the defaults, collecting them took 12% of a worker's CPU
-    # under load, 4% with this. Garbage awaiting collection stays bounded by the threshold.
+    # cycle collector's way, and collect young objects less often. Reads leave no
+    # reference cycles (tests/test_cycles.py), so a collection finds little; errors'
+    # tracebacks still make some, bounded by the threshold.
     gc.freeze()
     gc.set_threshold(50_000, 10, 10)
     return app

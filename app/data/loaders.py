@@ -1,5 +1,6 @@
 """Per-request DataLoaders: every relation and per-article computed field is batched here."""
 
+import weakref
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
@@ -95,10 +96,15 @@ class Loaders:
         batch = observe_batches(
             partial(fn, *args, reads=self._reads, articles=self.article_columns, **extra)
         )
+        # Weakly: these loaders hold the loader, and a cycle would leave the request's rows
+        # to the cycle collector, which then took a third of a request's CPU.
+        loaders = weakref.ref(self)
 
         async def load(keys: Sequence[Any]) -> list[Any]:
             found = await batch(keys)
-            self.prime_relations(
+            owner = loaders()
+            assert owner is not None  # alive while its request loads
+            owner.prime_relations(
                 row for item in found for row in (item if isinstance(item, list) else [item]) if row
             )
             return found
