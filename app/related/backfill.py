@@ -228,13 +228,15 @@ async def _insert(
         values = [dict(zip(columns, row, strict=True)) for row in rows]
         await connection.execute(insert_for(connection)(table).on_conflict_do_nothing(), values)
         return
-    raw: Any = (await connection.get_raw_connection()).driver_connection
+    # Through SQLAlchemy first, which opens the transaction: asyncpg's own calls alone
+    # would each commit, and the temporary table empties at every commit.
     incoming = f"incoming_{table.name}"
-    await raw.execute(
+    await connection.exec_driver_sql(
         f"CREATE TEMPORARY TABLE IF NOT EXISTS {incoming} (LIKE {table.name}) ON COMMIT DELETE ROWS"
     )
+    raw: Any = (await connection.get_raw_connection()).driver_connection
     await raw.copy_records_to_table(incoming, records=rows, columns=columns)
     names = ", ".join(columns)
-    await raw.execute(
+    await connection.exec_driver_sql(
         f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {incoming} ON CONFLICT DO NOTHING"
     )
