@@ -68,6 +68,7 @@ async def served(
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app) as state:
+        assert state is not None
         yield app, dict(state)
 
 
