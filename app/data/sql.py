@@ -67,28 +67,26 @@ class Reads(Protocol):
     async def close(self) -> None: ...
 
 
-class Record(asyncpg.Record):  # type: ignore[misc]
+class _ColumnsAsAttributes:
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]  # type: ignore[index]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+class Record(_ColumnsAsAttributes, asyncpg.Record):  # type: ignore[misc]
     """A PostgreSQL row whose columns also read as attributes."""
 
     __slots__ = ()
 
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
 
-
-class PlainRow(dict[str, Any]):
+class PlainRow(_ColumnsAsAttributes, dict[str, Any]):
     """A SQLite row whose columns also read as attributes."""
 
     __slots__ = ()
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
 
 
 async def _keep(connection: asyncpg.Connection) -> None:
