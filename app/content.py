@@ -31,6 +31,7 @@ LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")  # BCP 47, as `en`, `
 MAX_TITLE, MAX_SLUG, MAX_SUMMARY, MAX_BODY = 300, 200, 2_000, 200_000
 MAX_NAME, MAX_AUTHOR_SLUG, MAX_BIO = 200, 120, 5_000
 MAX_TAGS = 20
+CHANGED = "newsgate.changed"  # in session.info: the cache tags of what the edits changed
 # publishedAt: imports reach back to the first printed news; schedules a few years ahead.
 EARLIEST = datetime(1800, 1, 1, tzinfo=UTC)
 LATEST_AHEAD = timedelta(days=5 * 366)
@@ -140,6 +141,7 @@ async def create_article(
     assert article.id is not None
     await _set_tags(session, article.id, tag_ids)
     await enqueue(await session.connection(), [article.id])
+    await _note_article(session, article.id)
     return article
 
 
@@ -164,10 +166,12 @@ async def update_article(
         values["category_id"] = await _category_id(session, given.category_slug)
     tag_ids = None if given.tag_slugs is None else await _tag_ids(session, given.tag_slugs)
     await _lock_tags(session, article_id, tag_ids or [])
+    await _note_article(session, article_id)  # the lists it may leave
     article = await _bump(session, article_id, version, now, **values)
     if tag_ids is not None:
         await _set_tags(session, article_id, tag_ids)
     await enqueue(await session.connection(), [article_id])
+    await _note_article(session, article_id)  # and those it may join
     return article
 
 
@@ -180,11 +184,13 @@ async def set_status(
     await _lock_tags(session, article_id, [])  # their tallies follow the status
     article = await _bump(session, article_id, version, now, **values)
     await enqueue(await session.connection(), [article_id])
+    await _note_article(session, article_id)
     return article
 
 
 async def delete_article(session: AsyncSession, article_id: int, version: int) -> None:
     await _lock_tags(session, article_id, [])  # its taggings go with it
+    await _note_article(session, article_id)
     connection = await session.connection()
     result = await connection.execute(
         delete(Article).where(col(Article.id) == article_id, col(Article.version) == version)
@@ -208,6 +214,7 @@ async def create_author(session: AsyncSession, given: AuthorFields, prefix: str)
     session.add(author)
     with _slug_race():
         await session.flush()
+    _note_author(session, author)
     return author
 
 
@@ -218,13 +225,54 @@ async def update_author(
     if author is None:
         raise NotFound(f"No author has the ID {author_id}.", argument=f"{prefix}.id")
     await _check_author(session, _Checks(prefix), given, author_id)
+    _note_author(session, author)  # its slug before
     for name in ("name", "slug", "bio", "avatar_url"):
         value = getattr(given, name)
         if value is not None:
             setattr(author, name, value.strip() if name == "name" else value)
     with _slug_race():
         await session.flush()
+    _note_author(session, author)
     return author
+
+
+def changed(session: AsyncSession) -> set[str]:
+    """The cache tags of what the session's edits changed (app/gateway/cache): to evict
+    once they are committed."""
+    tags: set[str] = session.info.get(CHANGED, set())
+    return tags
+
+
+async def _note_article(session: AsyncSession, article_id: int) -> None:
+    """Note the cache tags of an article as the transaction sees it now. Noted before and
+    after an edit, they name the lists it left and those it joined."""
+    tags = session.info.setdefault(CHANGED, set())
+    # Every list of articles, and the counts by tag and category, may change.
+    tags.update(("articles", "tags", "categories", f"article:{article_id}"))
+    found = await session.exec(
+        select(Article.slug, Article.author_id, Article.category_id).where(
+            col(Article.id) == article_id
+        )
+    )
+    row = found.one_or_none()
+    if row is not None:
+        slug, author_id, category_id = row
+        tag_ids = await session.exec(
+            select(ArticleTag.tag_id).where(col(ArticleTag.article_id) == article_id)
+        )
+        tags.update(
+            (
+                f"article-slug:{slug}",
+                f"author-articles:{author_id}",
+                f"category-articles:{category_id}",
+                *(f"tag-articles:{tag_id}" for tag_id in tag_ids),
+            )
+        )
+
+
+def _note_author(session: AsyncSession, author: Author) -> None:
+    tags = session.info.setdefault(CHANGED, set())
+    tags.update(("authors", f"author:{author.id}", f"author-slug:{author.slug}"))
 
 
 async def _check_article(

@@ -1,5 +1,6 @@
 """The per-request context every resolver receives."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -33,9 +34,18 @@ class Context:
     loaders: Loaders = field(init=False)
     # The (type, field) pairs the document asks for, when planned; None: any may be.
     selected: frozenset[tuple[str, str]] | None = None
+    # The cache tags of what the request reads, when its answer may be cached.
+    cache_tags: set[str] | None = None
+    # Evicts cached answers by tag: what a committed edit changed.
+    invalidate: Callable[[set[str]], Awaitable[None]] | None = None
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.reads, self.now)
+        self.loaders = Loaders(self.reads, self.now, self.cache_tags)
+
+    def read(self, *tags: str) -> None:
+        """Note what a root field read without a loader (loaders note their own)."""
+        if self.cache_tags is not None:
+            self.cache_tags.update(tags)
 
     def selects(self, type_name: str, field_name: str) -> bool:
         """Whether the document may ask for this field: work only it needs can be skipped."""

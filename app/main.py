@@ -4,7 +4,7 @@ import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -20,9 +20,13 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.data.listing import next_publication
 from app.data.sql import Reads, open_reads
 from app.db import SessionMaker, make_engine, make_sessionmaker
 from app.gateway import graphiql, health
+from app.gateway.cache import ResponseCache
+from app.gateway.cache.purge import PurgeWebhook
+from app.gateway.cache.store import MemoryStore, RedisStore, Store
 from app.gateway.endpoint import PREFLIGHT_HEADERS, GraphQLEndpoint
 from app.gateway.failsafe import Failsafe
 from app.gateway.persisted import (
@@ -40,6 +44,7 @@ from app.popularity.recorder import ViewRecorder
 from app.popularity.rollup import refresh_forever
 from app.related.maintain import maintain_forever
 from app.settings import Settings, get_settings
+from models.base import utcnow
 
 
 class State(TypedDict):
@@ -49,6 +54,7 @@ class State(TypedDict):
     views: ViewRecorder
     buckets: Buckets
     persisted: PersistedQueries
+    cache: ResponseCache | None
     redis: Redis | None  # for /readyz
 
 
@@ -102,10 +108,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         documents: DocumentStore = (
             RedisDocuments(redis, settings.redis_prefix) if redis else MemoryDocuments()
         )
-        refresher = maintainer = reads = None
+        cache = refresher = maintainer = reads = None
         try:
             await check_schema_current(engine)
             reads = await open_reads(settings, engine)
+            cache = _response_cache(settings, redis, reads)
+            if cache is not None:
+                await cache.start()
             refresher = asyncio.create_task(
                 refresh_forever(
                     engine,
@@ -114,7 +123,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 )
             )
             maintainer = asyncio.create_task(
-                maintain_forever(engine, settings.related_refresh_seconds)
+                maintain_forever(
+                    engine,
+                    settings.related_refresh_seconds,
+                    cache.related_lists_changed if cache else None,
+                )
             )
             yield {
                 "engine": engine,
@@ -123,6 +136,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "views": views,
                 "buckets": buckets,
                 "persisted": PersistedQueries(documents, trusted),
+                "cache": cache,
                 "redis": redis,
             }
         finally:
@@ -132,6 +146,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     with suppress(asyncio.CancelledError):
                         await task
             await views.aclose()
+            if cache is not None and cache.purge is not None:
+                await cache.purge.close()
             if reads is not None:
                 await reads.close()
             if redis is not None:
@@ -170,11 +186,36 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "RateLimit-Remaining",
                 "RateLimit-Reset",
                 "Retry-After",
+                "X-Cache",
             ],
             max_age=600,
         )
         middleware.append(cors)
     return Newsgate(graphql, routes=routes, middleware=middleware, lifespan=lifespan)
+
+
+def _response_cache(settings: Settings, redis: Redis | None, reads: Reads) -> ResponseCache | None:
+    """The response cache settings.cache_mode asks for, None when it is off."""
+    mode = settings.cache_mode
+    if mode == "off":
+        return None
+    store: Store = (
+        RedisStore(redis, settings.redis_prefix)
+        if mode == "redis" and redis is not None
+        else MemoryStore(settings.response_cache_bytes)
+    )
+    purge = PurgeWebhook(settings.purge_webhook_url) if settings.purge_webhook_url else None
+
+    async def publication() -> datetime | None:
+        return await next_publication(reads, utcnow())
+
+    return ResponseCache(
+        store,
+        publication,
+        settings.cache_stale_while_revalidate_seconds,
+        settings.cache_stale_if_error_seconds,
+        purge,
+    )
 
 
 def create_served_app() -> Starlette:

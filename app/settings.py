@@ -3,7 +3,7 @@
 from functools import lru_cache
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/newsgate.db"
@@ -82,6 +82,17 @@ class Settings(BaseSettings):
     jwt_audience: str = "newsgate"
     # A manifest of the only operations that may run (scripts/trusted_documents.py).
     trusted_documents: str | None = None
+    # The response cache (README, "Caching"): off, in process memory, or in Redis, shared
+    # by every worker and instance. Unset: off in development; in production Redis when
+    # REDIS_URL is set, else memory with one worker (workers would miss each other's
+    # invalidations), else off.
+    response_cache: Literal["off", "memory", "redis"] | None = None
+    response_cache_bytes: int = Field(default=64 * 2**20, ge=0)  # memory mode's budget
+    # Served past their max age while computed again, and while the database is down.
+    cache_stale_while_revalidate_seconds: float = Field(default=30, ge=0)
+    cache_stale_if_error_seconds: float = Field(default=3600, ge=0)
+    # POSTed the cache tags an edit changed, for a CDN to purge (README, "Caching").
+    purge_webhook_url: str | None = None
     # Browser origins allowed to call the API cross-site (CORS), comma-separated.
     cors_origins: Annotated[list[str], NoDecode] = []
 
@@ -96,6 +107,27 @@ class Settings(BaseSettings):
     @classmethod
     def _async_driver(cls, url: str) -> str:
         return async_database_url(url)
+
+    @model_validator(mode="after")
+    def _cache_can_be_shared(self) -> "Settings":
+        if self.response_cache == "redis" and not self.redis_url:
+            raise ValueError("NEWSGATE_RESPONSE_CACHE=redis needs REDIS_URL")
+        if self.response_cache == "memory" and self.workers > 1:
+            raise ValueError(
+                "NEWSGATE_RESPONSE_CACHE=memory keeps a cache per worker, each blind to the "
+                "others' invalidations: with NEWSGATE_WORKERS > 1 set REDIS_URL and use redis"
+            )
+        return self
+
+    @property
+    def cache_mode(self) -> Literal["off", "memory", "redis"]:
+        if self.response_cache is not None:
+            return self.response_cache
+        if self.env == "development":
+            return "off"
+        if self.redis_url:
+            return "redis"
+        return "memory" if self.workers == 1 else "off"
 
     @property
     def json_logs(self) -> bool:

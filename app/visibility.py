@@ -38,6 +38,12 @@ def is_public(article: Article, now: datetime) -> bool:
     )
 
 
+def sees_unpublished(caller: Caller) -> bool:
+    """Whether `caller` sees drafts, archived and scheduled articles too: its answers
+    are not everyone's."""
+    return caller.can(Scope.CONTENT_WRITE)
+
+
 def can_see(caller: Caller, article: Article, now: datetime) -> bool:
     """Whether `caller` may see `article` asked for by its ID or slug."""
-    return is_public(article, now) or caller.can(Scope.CONTENT_WRITE)
+    return is_public(article, now) or sees_unpublished(caller)

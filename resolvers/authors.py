@@ -42,6 +42,7 @@ async def authors(info: Info, first: First = 20, after: After = None) -> AuthorC
                 position = {"after_name": name, "after_id": pk}
             case _:
                 raise BadUserInput("after", "not a cursor returned by this API")
+    info.context.read("authors")
     rows = await info.context.reads.rows(_page(bool(position)), limit=first + 1, **position)
     edges = [AuthorEdge(cursor=pack_cursor(row.name, row.pk), node=row) for row in rows[:first]]
     return AuthorConnection(

@@ -80,6 +80,7 @@ async def update_article(
         row = await content.update_article(
             session, article_id, input.version, given, info.context.now, "input"
         )
+    await _evict(info, session)
     return _loaded(info, row)
 
 
@@ -99,6 +100,7 @@ async def delete_article(info: Info, id: ArticleId, version: Version) -> DeleteA
     article_id = decode_id_of("Article", id, "id")
     async with info.context.sessionmaker() as session, session.begin():
         await content.delete_article(session, article_id, version)
+    await _evict(info, session)
     info.context.loaders.article_by_id.prime(article_id, None, force=True)
     return DeleteArticlePayload(deleted_id=id)
 
@@ -133,6 +135,7 @@ async def update_author(
     given = _author_fields(input)
     async with info.context.sessionmaker() as session, session.begin():
         row = await content.update_author(session, author_id, given, "input")
+    await _evict(info, session)
     author: Author = as_row(row)
     info.context.loaders.author_by_id.prime(author_id, author, force=True)
     return author
@@ -145,7 +148,15 @@ async def _set_status(
     article_id = decode_id_of("Article", id, "id")
     async with info.context.sessionmaker() as session, session.begin():
         row = await content.set_status(session, article_id, version, status, info.context.now)
+    await _evict(info, session)
     return _loaded(info, row)
+
+
+async def _evict(info: Info, session: AsyncSession) -> None:
+    """Evict the cached answers holding what the committed edit changed: done before the
+    mutation answers, so that no read sent after the answer finds the old content."""
+    if info.context.invalidate is not None:
+        await info.context.invalidate(content.changed(session))
 
 
 def _article_fields(input: CreateArticleInput | UpdateArticleInput) -> content.ArticleFields:
@@ -197,16 +208,22 @@ async def _create_once(
     then what that call created."""
     key = idempotency_key_for(info, key_argument)
     caller = info.context.caller.identity
-    async with info.context.sessionmaker() as session, session.begin():
-        if key is None:
-            return await create(session)
-        print_ = idempotency.fingerprint(info.field_name, arguments)
-        first = await idempotency.claim(await session.connection(), caller, key, print_)
-        if first is not None:
-            row = await session.get(model, first["id"])
-            if row is None:
-                raise NotFound("What this idempotency key created has since been deleted.")
-            return row
-        row = await create(session)
-        await idempotency.fulfil(await session.connection(), caller, key, {"id": row.id})
+    async with info.context.sessionmaker() as session:
+        async with session.begin():
+            if key is None:
+                row = await create(session)
+            elif first := await idempotency.claim(
+                await session.connection(),
+                caller,
+                key,
+                idempotency.fingerprint(info.field_name, arguments),
+            ):
+                found = await session.get(model, first["id"])
+                if found is None:
+                    raise NotFound("What this idempotency key created has since been deleted.")
+                row = found
+            else:
+                row = await create(session)
+                await idempotency.fulfil(await session.connection(), caller, key, {"id": row.id})
+        await _evict(info, session)
         return row

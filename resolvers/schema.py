@@ -10,6 +10,7 @@ from app.data.search import CANDIDATES
 from resolvers import articles as article_fields
 from resolvers import authors as author_fields
 from resolvers import content as content_fields
+from resolvers import hints
 from resolvers import nodes as node_fields
 from resolvers import popularity as popularity_fields
 from resolvers import search as search_fields
@@ -27,17 +28,22 @@ from resolvers.types.search import SearchConnection
 from resolvers.types.tag import Tag
 
 
-def field(resolver: Callable[..., Any], description: str | None = None) -> Any:
+def field(resolver: Callable[..., Any], description: str | None = None, hint: object = None) -> Any:
     """A root field resolved by `resolver`, described by its docstring unless `description`
-    is given: what developers read of it in GraphiQL."""
-    return strawberry.field(resolver=resolver, description=description or inspect.getdoc(resolver))
+    is given: what developers read of it in GraphiQL. `hint`: its own cache hint, where its
+    type's is too long."""
+    return strawberry.field(
+        resolver=resolver,
+        description=description or inspect.getdoc(resolver),
+        directives=[hint] if hint else (),
+    )
 
 
 @strawberry.type(description="What there is to read: articles, lists of them, and search.")
 class Query:
     article: Article | None = field(article_fields.article)
     articles: ArticleConnection = article_fields.articles
-    latest_news: list[Article] = field(article_fields.latest_news)
+    latest_news: list[Article] = field(article_fields.latest_news, hint=hints.LISTS)
     popular_articles: list[PopularArticle] = field(popularity_fields.popular_articles)
     trending_articles: list[TrendingArticle] = field(popularity_fields.trending_articles)
     search: SearchConnection = field(

@@ -30,6 +30,7 @@ async def search(
 ) -> SearchConnection:
     """One page of search results (the field's description is in resolvers/schema.py)."""
     listing.check_first(first)
+    info.context.read("articles")  # any edit may change what matches
     hits = await search_articles(
         info.context.reads,
         query,

@@ -46,6 +46,7 @@ _TAGS_BY_USE = Query(
 
 async def categories(info: Info) -> list[Category]:
     """Every category, by name: the sections of the site."""
+    info.context.read("categories")
     return await info.context.reads.rows(_CATEGORIES)
 
 
@@ -58,6 +59,7 @@ async def tags(
 ) -> list[Tag]:
     """Tags by name, or the most used first."""
     check_first(first)
+    info.context.read("tags")  # edits of articles evict it: they change counts and names
     if order_by is TagOrder.NAME:
         return await info.context.reads.rows(_TAGS_BY_NAME, first=first)
     rows = await info.context.reads.rows(_TAGS_BY_USE, first=first, now=info.context.now)

@@ -133,10 +133,10 @@ async def test_an_article_that_keeps_failing_waits_at_the_back_of_the_queue(
     broken = decode_id(written["flood-0"]["id"], "id")[1]
     real = maintain.maintain
 
-    async def failing(connection: Any, article_id: int) -> None:
+    async def failing(connection: Any, article_id: int) -> set[int]:
         if article_id == broken:
             raise RuntimeError("a bug")
-        await real(connection, article_id)
+        return await real(connection, article_id)
 
     monkeypatch.setattr(maintain, "maintain", failing)
     worker = asyncio.create_task(maintain.maintain_forever(engine, every=0.01))

@@ -432,3 +432,19 @@ async def load_article_counts(keys: Sequence[CountKey], reads: Reads, now: datet
         for scope_id in scope_ids:
             counts[CountKey(listing, scope_id)] = found.get(scope_id, 0)
     return [counts[key] for key in keys]
+
+
+_NEXT_PUBLICATION = Query(
+    select(ARTICLES.c.published_at)
+    .where(ARTICLES.c.status == ArticleStatus.PUBLISHED, ARTICLES.c.published_at > now_parameter())
+    .order_by(ARTICLES.c.published_at)
+    .limit(1)
+)
+
+
+async def next_publication(reads: Reads, now: datetime) -> datetime | None:
+    """When the next scheduled article appears: what readers see changes then, with no
+    edit to announce it."""
+    rows = await reads.rows(_NEXT_PUBLICATION, now=now)
+    moment: datetime | None = rows[0].published_at if rows else None
+    return moment

@@ -68,28 +68,70 @@ async def load_tags_by_article_id(keys: Sequence[int], reads: Reads) -> list[lis
     return [tags[key] for key in keys]
 
 
+class TaggedLoader(DataLoader[Any, Any]):
+    """A DataLoader that notes a cache tag for every key asked of it, loaded or not: a
+    cached answer must go when what it asked for changes, also what it did not find."""
+
+    def __init__(
+        self,
+        load_fn: Callable[..., Awaitable[list[Any]]],
+        tag: Callable[[Any], str],
+        tags: set[str],
+    ) -> None:
+        super().__init__(load_fn=load_fn)
+        self._tag, self._tags = tag, tags
+
+    def load(self, key: Any) -> Awaitable[Any]:
+        self._tags.add(self._tag(key))
+        return super().load(key)
+
+
+def listing_tag(key: PageKey | CountKey) -> str:
+    """The cache tag of a listing: its parent's articles for a nested connection, else
+    every article's (filters by slug and the like are not told apart)."""
+    if key.listing.scope is None or key.scope_id is None:
+        return "articles"
+    return f"{key.listing.scope.value}-articles:{key.scope_id}"
+
+
+def _related_tag(key: RelatedKey) -> str:
+    return f"related:{key.article_id}"
+
+
 class Loaders:
     """The DataLoaders of one request, each made on first use: their caches live and die
     with the request, and a request builds only the loaders it needs."""
 
-    def __init__(self, reads: Reads, now: datetime) -> None:
+    def __init__(self, reads: Reads, now: datetime, tags: set[str] | None = None) -> None:
         self._reads = reads
         self._now = now
         # What article rows carry: a planned document says (app/gateway/execution.py).
         self.article_columns = WHOLE_ARTICLES
+        # The cache tags of what the request read, when its answer may be cached.
+        self.tags = tags
+
+    def _loader(
+        self, load_fn: Callable[..., Awaitable[list[Any]]], tag: Callable[[Any], str] | None
+    ) -> DataLoader[Any, Any]:
+        if tag is None or self.tags is None:
+            return DataLoader(load_fn=load_fn)
+        return TaggedLoader(load_fn, tag, self.tags)
 
     def _batched(
         self,
         fn: Callable[..., Awaitable[list[V]]],
         *args: Any,
-        max_batch_size: int | None = None,
+        tag: Callable[[Any], str] | None = None,
         **extra: Any,
     ) -> DataLoader[Any, Any]:
-        load_fn = partial(fn, *args, reads=self._reads, **extra)
-        return DataLoader(load_fn=observe_batches(load_fn), max_batch_size=max_batch_size)
+        return self._loader(observe_batches(partial(fn, *args, reads=self._reads, **extra)), tag)
 
     def _articles(
-        self, fn: Callable[..., Awaitable[list[Any]]], *args: Any, **extra: Any
+        self,
+        fn: Callable[..., Awaitable[list[Any]]],
+        *args: Any,
+        tag: Callable[[Any], str] | None = None,
+        **extra: Any,
     ) -> DataLoader[Any, Any]:
         """A loader of articles (a row or a list of them per key) that primes the loaders
         of the relations its rows brought along."""
@@ -109,41 +151,44 @@ class Loaders:
             )
             return found
 
-        return DataLoader(load_fn=load)
+        return self._loader(load, tag)
 
     def prime_relations(self, articles: Iterable[Row]) -> None:
         """Prime the author and category loaders with the rows that came with `articles`
-        (ArticleColumns.relations): their loads then need no statement of their own."""
+        (ArticleColumns.relations): their loads then need no statement of their own. Every
+        article read passes here: its cache tag is noted."""
         relations = self.article_columns.relations
-        if relations:
+        if relations or self.tags is not None:
             rows = list(articles)
+            if self.tags is not None:
+                self.tags.update(f"article:{row.pk}" for row in rows)
             for name in relations:
                 loader: DataLoader[int, Row | None] = getattr(self, f"{name}_by_id")
                 loader.prime_many(relation_rows(rows, name))
 
     @cached_property
     def article_by_id(self) -> DataLoader[int, Row | None]:
-        return self._articles(load_rows_by, ARTICLES, "id")
+        return self._articles(load_rows_by, ARTICLES, "id", tag="article:{}".format)
 
     @cached_property
     def article_by_slug(self) -> DataLoader[str, Row | None]:
-        return self._articles(load_rows_by, ARTICLES, "slug")
+        return self._articles(load_rows_by, ARTICLES, "slug", tag="article-slug:{}".format)
 
     @cached_property
     def author_by_id(self) -> DataLoader[int, Row | None]:
-        return self._batched(load_rows_by, AUTHORS, "id")
+        return self._batched(load_rows_by, AUTHORS, "id", tag="author:{}".format)
 
     @cached_property
     def author_by_slug(self) -> DataLoader[str, Row | None]:
-        return self._batched(load_rows_by, AUTHORS, "slug")
+        return self._batched(load_rows_by, AUTHORS, "slug", tag="author-slug:{}".format)
 
     @cached_property
     def category_by_id(self) -> DataLoader[int, Row | None]:
-        return self._batched(load_rows_by, CATEGORIES, "id")
+        return self._batched(load_rows_by, CATEGORIES, "id", tag="category:{}".format)
 
     @cached_property
     def tag_by_id(self) -> DataLoader[int, Row | None]:
-        return self._batched(load_rows_by, TAGS, "id")
+        return self._batched(load_rows_by, TAGS, "id", tag="tag:{}".format)
 
     @cached_property
     def tags_by_article_id(self) -> DataLoader[int, list[Row]]:
@@ -151,11 +196,11 @@ class Loaders:
 
     @cached_property
     def article_page(self) -> DataLoader[PageKey, list[Row]]:
-        return self._articles(load_article_pages, now=self._now)
+        return self._articles(load_article_pages, now=self._now, tag=listing_tag)
 
     @cached_property
     def article_count(self) -> DataLoader[CountKey, int]:
-        return self._batched(load_article_counts, now=self._now)
+        return self._batched(load_article_counts, now=self._now, tag=listing_tag)
 
     @cached_property
     def views(self) -> DataLoader[ViewsKey, int]:
@@ -168,4 +213,4 @@ class Loaders:
 
     @cached_property
     def related(self) -> DataLoader[RelatedKey, list[Row]]:
-        return self._articles(load_related, now=self._now)
+        return self._articles(load_related, now=self._now, tag=_related_tag)

@@ -18,6 +18,7 @@ for every GraphQL result, as older clients expect.
 import asyncio
 import re
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import orjson
@@ -31,10 +32,14 @@ from app.db import is_unavailable
 from app.errors import RETRY_AFTER_SECONDS, UNAVAILABLE_CODE, UNAVAILABLE_MESSAGE, Unauthenticated
 from app.gateway import graphiql, limits
 from app.gateway.auth import anonymous, authenticate
+from app.gateway.cache import Outcome, ResponseCache, policy
+from app.gateway.cache.store import Entry
 from app.gateway.execution import execute
+from app.gateway.persisted import sha256
 from app.gateway.ratelimit import Policy
 from app.ops import metrics, record
 from app.settings import Settings
+from app.visibility import sees_unpublished
 from resolvers.schema import schema
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -56,6 +61,9 @@ SUGGESTION = re.compile(r" Did you mean .*\?$")
 # The status of a response without data whose first error has one of these codes.
 STATUS_OF_CODE = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "TIMEOUT": 504}
 RETRY = {"Retry-After": str(RETRY_AFTER_SECONDS)}  # with SERVICE_UNAVAILABLE (503)
+# What changes a cacheable answer besides its URL: its media type and its caller.
+VARY = "Accept, Authorization, X-API-Key"
+QUERY = OperationType.QUERY
 
 
 class RequestError(Exception):
@@ -158,17 +166,57 @@ class GraphQLEndpoint:
             results = await asyncio.gather(
                 *(self._run(request, caller, self._params(item)) for item in payload)
             )
-            return _json([body for body, _ in results], 200, media_type, headers)
-        body, ran = await self._run(request, caller, self._params(payload))
-        status = 200 if ran or media_type == JSON else 400
-        if body.get("data") is None and "errors" in body:
-            status = STATUS_OF_CODE.get(body["errors"][0].get("extensions", {}).get("code"), status)
-        if any(
-            e.get("extensions", {}).get("code") == UNAVAILABLE_CODE for e in body.get("errors", ())
-        ):
-            status = 503  # even with partial data: the client should retry
-            headers.update(RETRY)
-        return _json(body, status, media_type, headers)
+            return _json([outcome.body for outcome in results], 200, media_type, headers)
+        params = self._params(payload)
+        cache: ResponseCache | None = request.state.cache
+        if cache is not None and not sees_unpublished(caller):
+            return await self._cached(request, caller, params, media_type, headers, cache)
+        if request.method == "GET":
+            headers["Cache-Control"] = "no-store"  # an editor's, or the cache is off
+        outcome = await self._run(request, caller, params)
+        return _answer(outcome, media_type, headers)
+
+    async def _cached(
+        self,
+        request: Request,
+        caller: Caller,
+        params: Params,
+        media_type: str,
+        headers: dict[str, str],
+        cache: ResponseCache,
+    ) -> ASGIApp:
+        """The answer from the response cache (app/gateway/cache), or run and kept there."""
+        document = _document_key(params)
+        run = partial(self._run, request, caller, params, cached=True)
+        if document is None:  # a hash that is not its query's: the run refuses it
+            return _answer(await run(), media_type, headers)
+        key = cache.key(document, params.operation_name, params.variables)
+
+        def served(entry: Entry, result: str) -> ASGIApp:
+            return self._from_cache(request, caller, params, entry, result, media_type, headers)
+
+        entry = await cache.get(key)
+        if entry is not None and entry.fresh:
+            return served(entry, "hit")
+        if entry is not None and cache.can_revalidate(entry):
+            cache.revalidate(key, run)
+            return served(entry, "stale")
+        try:
+            filled = await cache.fill(key, run)
+        except Exception as error:
+            if entry and is_unavailable(error) and cache.can_serve_on_error(entry):
+                return served(entry, "stale")
+            raise
+        if filled.entry is not None:
+            return served(filled.entry, "miss")
+        assert filled.outcome is not None
+        if entry and _unavailable(filled.outcome.body) and cache.can_serve_on_error(entry):
+            return served(entry, "stale")
+        _note_cache(params.operation_name, "miss")
+        headers["X-Cache"] = "MISS"
+        if request.method == "GET":
+            headers["Cache-Control"] = "no-store"  # errors, or nothing a cache may keep
+        return _answer(filled.outcome, media_type, headers)
 
     async def _spend(
         self, request: Request, caller: Caller, cost: int, headers: dict[str, str]
@@ -246,9 +294,10 @@ class GraphQLEndpoint:
         return Params(query, variables, operation_name, extensions)
 
     async def _run(
-        self, request: Request, caller: Caller, params: Params
-    ) -> tuple[dict[str, Any], bool]:
-        """The response body, and whether the operation ran."""
+        self, request: Request, caller: Caller, params: Params, cached: bool = False
+    ) -> Outcome:
+        """The response body, whether the operation ran and, when `cached`, for how long
+        and under which tags the response cache may keep it."""
         graphql_schema = schema._schema
         try:
             query = await request.state.persisted.query(params.query, params.extensions)
@@ -273,8 +322,9 @@ class GraphQLEndpoint:
                 )
             limits.check(graphql_schema, document, params.variables, self.limits)
         except GraphQLError as error:
-            return self._body(ExecutionResult(None, [error])), False
+            return Outcome(self._body(ExecutionResult(None, [error])), False)
         state = request.state
+        cache: ResponseCache | None = state.cache
         context = Context(
             sessionmaker=state.sessionmaker,
             reads=state.reads,
@@ -282,6 +332,8 @@ class GraphQLEndpoint:
             caller=caller,
             settings=self.settings,
             request=request,
+            cache_tags=set() if cached else None,
+            invalidate=cache.invalidate if cache else None,
         )
         try:
             async with asyncio.timeout(self.settings.request_timeout_seconds):
@@ -293,10 +345,50 @@ class GraphQLEndpoint:
                 "(NEWSGATE_REQUEST_TIMEOUT_SECONDS).",
                 extensions={"code": "TIMEOUT"},
             )
-            return self._body(ExecutionResult(None, [timeout])), True
+            return Outcome(self._body(ExecutionResult(None, [timeout])), True)
         # Errors without a path stopped the request before it ran: its document or variables.
         ran = result.data is not None or any(e.path for e in result.errors or ())
-        return self._body(result, include_data=ran), ran
+        body = self._body(result, include_data=ran)
+        if context.cache_tags is None or result.errors or operation.operation is not QUERY:
+            return Outcome(body, ran)
+        max_age = policy.max_age(graphql_schema, document.node)
+        name = operation.name.value if operation.name else None
+        return Outcome(body, ran, max_age, frozenset(context.cache_tags), name)
+
+    def _from_cache(
+        self,
+        request: Request,
+        caller: Caller,
+        params: Params,
+        entry: Entry,
+        result: str,
+        media_type: str,
+        headers: dict[str, str],
+    ) -> ASGIApp:
+        """A cached answer, with what HTTP caches need to keep it (GET requests): how long,
+        for whom, its validator and its tags; 304 when the client holds it already."""
+        if params.operation_name:  # else a miss noted the document's own
+            record.note_operation(params.operation_name)
+        _note_cache(params.operation_name, result)
+        headers.update({"X-Cache": result.upper(), "Age": str(int(entry.age)), "Vary": VARY})
+        if request.method == "GET":
+            remaining = max(0, int(entry.max_age - entry.age))
+            if caller.anonymous:
+                settings = self.settings
+                revalidate = min(entry.max_stale, settings.cache_stale_while_revalidate_seconds)
+                on_error = min(entry.max_stale, settings.cache_stale_if_error_seconds)
+                headers["Cache-Control"] = (
+                    f"public, max-age={remaining}, stale-while-revalidate={int(revalidate)}, "
+                    f"stale-if-error={int(on_error)}"
+                )
+                tags = sorted(entry.tags)
+                headers["Surrogate-Key"], headers["Cache-Tag"] = " ".join(tags), ",".join(tags)
+            else:
+                headers["Cache-Control"] = f"private, max-age={remaining}"
+            headers["ETag"] = entry.etag
+            if entry.etag in _etags(request.headers.get("if-none-match", "")):
+                return NotModified(headers)
+        return JSONAnswer(entry.body, 200, CONTENT_TYPES[media_type], headers)
 
     def _body(self, result: ExecutionResult, include_data: bool = False) -> dict[str, Any]:
         body: dict[str, Any] = {"data": result.data} if include_data else {}
@@ -309,6 +401,45 @@ class GraphQLEndpoint:
         if self.settings.env != "development":
             formatted["message"] = SUGGESTION.sub("", formatted["message"])
         return formatted
+
+
+def _answer(outcome: Outcome, media_type: str, headers: dict[str, str]) -> "JSONAnswer":
+    """A GraphQL response with the specification's status for what became of the run."""
+    body = outcome.body
+    status = 200 if outcome.ran or media_type == JSON else 400
+    if body.get("data") is None and "errors" in body:
+        status = STATUS_OF_CODE.get(body["errors"][0].get("extensions", {}).get("code"), status)
+    if _unavailable(body):
+        status = 503  # even with partial data: the client should retry
+        headers.update(RETRY)
+    return _json(body, status, media_type, headers)
+
+
+def _unavailable(body: dict[str, Any]) -> bool:
+    """Whether the database could not be reached for the answer."""
+    errors = body.get("errors", ())
+    return any(e.get("extensions", {}).get("code") == UNAVAILABLE_CODE for e in errors)
+
+
+def _document_key(params: Params) -> str | None:
+    """What names the document in cache keys: its SHA-256, as a persisted query's hash is.
+    None when the request gives a hash that is not its query's."""
+    persisted = params.extensions.get("persistedQuery")
+    digest = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
+    if params.query is None:
+        return digest if isinstance(digest, str) else None
+    own = sha256(params.query)
+    return own if digest is None or digest == own else None
+
+
+def _note_cache(operation_name: str | None, result: str) -> None:
+    metrics.RESPONSE_CACHE.labels(metrics.operation_label(operation_name), result).inc()
+    record.note_cache(result)
+
+
+def _etags(if_none_match: str) -> set[str]:
+    """The entity tags of an If-None-Match header, weak ones compared as strong."""
+    return {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
 
 
 def _response_media_type(accept: str | None) -> str | None:
@@ -384,6 +515,21 @@ class JSONAnswer:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send(self.start)
         await send(self.body)
+
+
+class NotModified:
+    """304: the client's copy (If-None-Match) is the answer; no body."""
+
+    def __init__(self, headers: dict[str, str]) -> None:
+        self.start = {
+            "type": "http.response.start",
+            "status": 304,
+            "headers": [(name.lower().encode(), value.encode()) for name, value in headers.items()],
+        }
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(self.start)
+        await send({"type": "http.response.body", "body": b""})
 
 
 CONTENT_TYPES = {

@@ -84,6 +84,29 @@ PERSISTED_QUERIES = Counter(
     ["result"],
 )
 
+RESPONSE_CACHE = Counter(
+    "newsgate_response_cache_lookups_total",
+    "Answers looked up in the response cache, by operation name and result: hit, stale "
+    "(served while revalidated, or while the database is unreachable) or miss.",
+    ["operation", "result"],
+)
+RESPONSE_CACHE_STORED_BYTES = Counter(
+    "newsgate_response_cache_stored_bytes_total",
+    "Bytes of answers stored in the response cache, by operation name.",
+    ["operation"],
+)
+RESPONSE_CACHE_EVICTIONS = Counter(
+    "newsgate_response_cache_evictions_total",
+    "Cached answers evicted: invalidated (an edit changed what they hold) or budget (the "
+    "least recently used, over NEWSGATE_RESPONSE_CACHE_BYTES).",
+    ["reason"],
+)
+RESPONSE_CACHE_BYTES = Gauge(
+    "newsgate_response_cache_bytes",
+    "Bytes the response cache holds in process memory.",
+    multiprocess_mode="livesum",
+)
+
 MAX_OPERATION_NAMES = 200  # distinct operation names a worker labels; later ones are "other"
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
 _operation_names: set[str] = set()

@@ -109,6 +109,7 @@ class ObserveRequests:
             "error_codes": current.error_codes,
             "sql_statements": current.statements,
             "db_ms": round(current.db_seconds * 1000, 2),
+            "cache": current.cache,
             "slow": slow,
         }
         # A record made here, not by logger.log(): that one looks up the caller's file

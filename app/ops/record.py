@@ -31,6 +31,7 @@ class Record:
     error_codes: list[str] = field(default_factory=list)
     statements: int = 0
     db_seconds: float = 0.0
+    cache: str | None = None  # hit, stale or miss, when the response cache was asked
 
 
 _current: ContextVar[Record | None] = ContextVar("newsgate_request", default=None)
@@ -53,6 +54,11 @@ def note_operation(name: str | None) -> None:
 def note_caller(identity: str) -> None:
     if (record := _current.get()) is not None:
         record.client = identity
+
+
+def note_cache(result: str) -> None:
+    if (record := _current.get()) is not None:
+        record.cache = result
 
 
 def note_errors(body: Any) -> None:

@@ -22,7 +22,7 @@ rows (FOR UPDATE SKIP LOCKED); SQLite runs one writing transaction at a time.
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -52,6 +52,9 @@ BATCH = 20  # articles per transaction: on SQLite, writers wait for it
 STALE_GROWTH = 1.5
 RETRY_LATER = timedelta(minutes=1)  # before an article that failed is tried again
 
+# Told, after each transaction, the articles whose related lists it changed.
+ListsChanged = Callable[[set[int]], Awaitable[None]]
+
 logger = logging.getLogger("newsgate.related")
 
 
@@ -63,9 +66,13 @@ async def enqueue(connection: AsyncConnection, article_ids: Iterable[int]) -> No
         await connection.execute(insert_for(connection)(queue).on_conflict_do_nothing(), rows)
 
 
-async def refresh_related(engine: AsyncEngine, limit: int = BATCH) -> int:
+async def refresh_related(
+    engine: AsyncEngine, limit: int = BATCH, lists_changed: ListsChanged | None = None
+) -> int:
     """Take up to `limit` queued articles and bring what they touch up to date, in one
-    transaction. Returns how many were taken."""
+    transaction; then tell `lists_changed` whose lists changed. Returns how many were
+    taken."""
+    changed: set[int] = set()
     async with engine.begin() as connection:
         oldest = (
             select(queue.c.article_id)
@@ -79,7 +86,9 @@ async def refresh_related(engine: AsyncEngine, limit: int = BATCH) -> int:
         )
         article_ids = sorted(taken.scalars())
         for article_id in article_ids:
-            await maintain(connection, article_id)
+            changed |= await maintain(connection, article_id)
+    if lists_changed is not None and changed:
+        await lists_changed(changed)
     return len(article_ids)
 
 
@@ -94,8 +103,9 @@ async def queue_stale(engine: AsyncEngine) -> int:
     return len(article_ids)
 
 
-async def maintain(connection: AsyncConnection, article_id: int) -> None:
-    """Recompute one article's list and its place in others' (see the module's doc)."""
+async def maintain(connection: AsyncConnection, article_id: int) -> set[int]:
+    """Recompute one article's list and its place in others' (see the module's doc).
+    Returns the articles whose lists changed."""
     left = await _forget(connection, article_id)
     row = (
         await connection.execute(
@@ -109,6 +119,7 @@ async def maintain(connection: AsyncConnection, article_id: int) -> None:
         profile, corpus = await _analyse(connection, row)
         joined = await _relate(connection, profile, corpus)
     await enqueue(connection, left - joined)
+    return {article_id} | left | joined
 
 
 async def _forget(connection: AsyncConnection, article_id: int) -> set[int]:
@@ -256,27 +267,29 @@ async def _join_lists(
     return joined
 
 
-async def maintain_forever(engine: AsyncEngine, every: float) -> None:
+async def maintain_forever(
+    engine: AsyncEngine, every: float, lists_changed: ListsChanged | None = None
+) -> None:
     """Work through the queue, then look again every `every` seconds, until cancelled."""
     while True:
         try:
-            while await refresh_related(engine) == BATCH:
+            while await refresh_related(engine, lists_changed=lists_changed) == BATCH:
                 pass  # more is queued: keep going
             if await queue_stale(engine):
                 continue
         except Exception:
             logger.exception("related news maintenance failed; going on one article at a time")
-            await _one_at_a_time(engine)
+            await _one_at_a_time(engine, lists_changed)
         await asyncio.sleep(every)
 
 
-async def _one_at_a_time(engine: AsyncEngine) -> None:
+async def _one_at_a_time(engine: AsyncEngine, lists_changed: ListsChanged | None) -> None:
     """After a failed batch: the next BATCH articles one per transaction, so that one
     article that cannot be processed (a bug) waits RETRY_LATER, logged, rather than hold
     up the others."""
     for _ in range(BATCH):
         try:
-            if not await refresh_related(engine, limit=1):
+            if not await refresh_related(engine, limit=1, lists_changed=lists_changed):
                 return
         except Exception:
             logger.exception("related news of the oldest queued article failed; retried later")

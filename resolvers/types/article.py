@@ -12,6 +12,7 @@ from app.data.listing import check_first
 from app.data.related import RelatedKey
 from app.data.sql import Row
 from app.visibility import can_see
+from resolvers import hints
 from resolvers.types.arguments import First
 from resolvers.types.author import Author
 from resolvers.types.category import Category
@@ -30,7 +31,10 @@ described_enum(
 )
 
 
-@strawberry.type(description="A news article, with its author, category, tags and views.")
+@strawberry.type(
+    description="A news article, with its author, category, tags and views.",
+    directives=[hints.CONTENT],
+)
 class Article(Node):
     slug: str = strawberry.field(
         description="The article's unique name in URLs, as `city-budget-passes`: "
@@ -54,7 +58,8 @@ class Article(Node):
         "at least 1."
     )
     view_count: int = strawberry.field(
-        description="Views of all time, this moment's (the same as `views(window: ALL_TIME)`)."
+        description="Views of all time, this moment's (the same as `views(window: ALL_TIME)`).",
+        directives=[hints.VIEWS],
     )
     status: models.ArticleStatus = strawberry.field(
         description="Published, or, for callers with `content:write`, draft or archived."
@@ -83,6 +88,7 @@ class Article(Node):
         description="Views in a rolling window, this moment's (most viewed lists lag a few "
         "seconds behind).",
         graphql_type=int,
+        directives=[hints.VIEWS],
     )
     def views(
         self,

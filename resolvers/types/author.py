@@ -5,13 +5,14 @@ from app.context import Info
 from app.data.entities import AUTHORS
 from app.data.listing import Scope
 from app.data.sql import Query
+from resolvers import hints
 from resolvers.types.node import Node
 from resolvers.types.pagination import PageInfo, articles_field
 
 _COUNT = Query(select(func.count().label("count")).select_from(AUTHORS))
 
 
-@strawberry.type(description="A writer of articles.")
+@strawberry.type(description="A writer of articles.", directives=[hints.CONTENT])
 class Author(Node):
     slug: str = strawberry.field(
         description="The author's unique name in URLs, as `siti-rahayu`: `author(slug:)` "
@@ -28,7 +29,9 @@ class Author(Node):
     )
 
 
-@strawberry.type(description="An author in the list, with their position.")
+@strawberry.type(
+    description="An author in the list, with their position.", directives=[hints.CONTENT]
+)
 class AuthorEdge:
     cursor: str = strawberry.field(
         description="This author's position: pass it as `after` for the authors after them."
@@ -36,7 +39,7 @@ class AuthorEdge:
     node: Author = strawberry.field(description="The author at this position.")
 
 
-@strawberry.type(description="A page of the list of authors, by name.")
+@strawberry.type(description="A page of the list of authors, by name.", directives=[hints.CONTENT])
 class AuthorConnection:
     edges: list[AuthorEdge] = strawberry.field(description="The page's authors, in order.")
     page_info: PageInfo = strawberry.field(description="Whether more follow, and from where.")

@@ -6,9 +6,13 @@ from typing import Any
 import strawberry
 
 from app.errors import BadUserInput
+from resolvers import hints
 
 
-@strawberry.interface(description="An object with a globally unique ID, for client caches.")
+@strawberry.interface(
+    description="An object with a globally unique ID, for client caches.",
+    directives=[hints.CONTENT],
+)
 class Node:
     # The objects behind these types are rows (app/data/entities.py): their type's name
     # and primary key make the global ID.

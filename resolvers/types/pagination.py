@@ -11,6 +11,7 @@ from app.context import Info
 from app.data import listing
 from app.errors import BadUserInput, check_text
 from models import ArticleStatus
+from resolvers import hints
 from resolvers.types.arguments import After, First
 from resolvers.types.enums import described_enum
 
@@ -36,7 +37,10 @@ described_enum(
 )
 
 
-@strawberry.type(description="Where a page sits in its listing, and how to ask for the next.")
+@strawberry.type(
+    description="Where a page sits in its listing, and how to ask for the next.",
+    directives=[hints.CONTENT],
+)
 class PageInfo:
     has_next_page: bool = strawberry.field(
         description="Whether more follow: ask for them with `after: endCursor`."
@@ -63,7 +67,9 @@ class PageInfo:
         )
 
 
-@strawberry.type(description="An article in a listing, with its position.")
+@strawberry.type(
+    description="An article in a listing, with its position.", directives=[hints.CONTENT]
+)
 class ArticleEdge:
     cursor: str = strawberry.field(
         description="This article's position: pass it as `after` for the articles after it."
@@ -73,7 +79,7 @@ class ArticleEdge:
     )
 
 
-@strawberry.type(description="A page of a listing of articles.")
+@strawberry.type(description="A page of a listing of articles.", directives=[hints.LISTS])
 class ArticleConnection:
     edges: list[ArticleEdge] = strawberry.field(description="The page's articles, in order.")
     page_info: PageInfo = strawberry.field(description="Whether more follow, and from where.")

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from app.data.search import CANDIDATES, SearchOrder
+from resolvers import hints
 from resolvers.types.enums import described_enum
 from resolvers.types.pagination import PageInfo
 
@@ -19,7 +20,9 @@ described_enum(
 )
 
 
-@strawberry.type(description="An article that matches the search, and why.")
+@strawberry.type(
+    description="An article that matches the search, and why.", directives=[hints.LISTS]
+)
 class SearchEdge:
     cursor: str = strawberry.field(
         description="This result's position: pass it as `after` for the results after it."
@@ -36,7 +39,7 @@ class SearchEdge:
     )
 
 
-@strawberry.type(description="A page of search results.")
+@strawberry.type(description="A page of search results.", directives=[hints.LISTS])
 class SearchConnection:
     edges: list[SearchEdge] = strawberry.field(description="The page's results, in order.")
     page_info: PageInfo = strawberry.field(description="Whether more follow, and from where.")

@@ -2,11 +2,15 @@ import strawberry
 
 from app.context import Info
 from app.data.listing import CountKey, Listing, Scope
+from resolvers import hints
 from resolvers.types.node import Node
 from resolvers.types.pagination import articles_field
 
 
-@strawberry.type(description="A subject an article is about; an article has several.")
+@strawberry.type(
+    description="A subject an article is about; an article has several.",
+    directives=[hints.CONTENT],
+)
 class Tag(Node):
     slug: str = strawberry.field(
         description="The tag's unique name in URLs, as `city-hall`: filters take it."
