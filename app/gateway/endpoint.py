@@ -35,6 +35,7 @@ from app.gateway.auth import anonymous, authenticate
 from app.gateway.cache import Outcome, ResponseCache, policy
 from app.gateway.cache.store import Entry
 from app.gateway.execution import execute
+from app.gateway.limits import Document
 from app.gateway.persisted import sha256
 from app.gateway.ratelimit import Policy
 from app.ops import metrics, record
@@ -186,18 +187,26 @@ class GraphQLEndpoint:
         cache: ResponseCache,
     ) -> ASGIApp:
         """The answer from the response cache (app/gateway/cache), or run and kept there."""
-        document = _document_key(params)
-        run = partial(self._run, request, caller, params, cached=True)
-        if document is None:  # a hash that is not its query's: the run refuses it
-            return _answer(await run(), media_type, headers)
-        key = cache.key(document, params.operation_name, params.variables)
+        digest = _document_key(params)
+        if digest is None:  # a hash that is not its query's: the run refuses it
+            return _answer(await self._run(request, caller, params), media_type, headers)
+        key = cache.key(digest, params.operation_name, params.variables)
 
         def served(entry: Entry, result: str) -> ASGIApp:
             return self._from_cache(request, caller, params, entry, result, media_type, headers)
 
         entry = await cache.get(key)
-        if entry is not None and entry.fresh:
+        if entry is not None and entry.fresh:  # only queries are kept
             return served(entry, "hit")
+        document = await self._prepare(request, params)
+        if isinstance(document, Outcome):
+            return _answer(document, media_type, headers)
+        assert document.operation is not None  # else _prepare refused it
+        if document.operation.operation is not QUERY:  # each mutation runs
+            return _answer(
+                await self._execute(request, caller, params, document), media_type, headers
+            )
+        run = partial(self._execute, request, caller, params, document, cached=True)
         if entry is not None and cache.can_revalidate(entry):
             cache.revalidate(key, run)
             return served(entry, "stale")
@@ -293,11 +302,15 @@ class GraphQLEndpoint:
             )
         return Params(query, variables, operation_name, extensions)
 
-    async def _run(
-        self, request: Request, caller: Caller, params: Params, cached: bool = False
-    ) -> Outcome:
-        """The response body, whether the operation ran and, when `cached`, for how long
-        and under which tags the response cache may keep it."""
+    async def _run(self, request: Request, caller: Caller, params: Params) -> Outcome:
+        """The response body, and whether the operation ran."""
+        document = await self._prepare(request, params)
+        if isinstance(document, Outcome):
+            return document
+        return await self._execute(request, caller, params, document)
+
+    async def _prepare(self, request: Request, params: Params) -> Document | Outcome:
+        """The checked document to run, or the answer refusing it."""
         graphql_schema = schema._schema
         try:
             query = await request.state.persisted.query(params.query, params.extensions)
@@ -323,6 +336,18 @@ class GraphQLEndpoint:
             limits.check(graphql_schema, document, params.variables, self.limits)
         except GraphQLError as error:
             return Outcome(self._body(ExecutionResult(None, [error])), False)
+        return document
+
+    async def _execute(
+        self,
+        request: Request,
+        caller: Caller,
+        params: Params,
+        document: Document,
+        cached: bool = False,
+    ) -> Outcome:
+        """Run a checked document: its body, whether it ran and, when `cached`, for how
+        long and under which tags the response cache may keep it."""
         state = request.state
         cache: ResponseCache | None = state.cache
         context = Context(
@@ -349,10 +374,11 @@ class GraphQLEndpoint:
         # Errors without a path stopped the request before it ran: its document or variables.
         ran = result.data is not None or any(e.path for e in result.errors or ())
         body = self._body(result, include_data=ran)
-        if context.cache_tags is None or result.errors or operation.operation is not QUERY:
+        if context.cache_tags is None or result.errors:
             return Outcome(body, ran)
-        max_age = policy.max_age(graphql_schema, document.node)
-        name = operation.name.value if operation.name else None
+        max_age = policy.max_age(schema._schema, document.node)
+        operation = document.operation
+        name = operation.name.value if operation and operation.name else None
         return Outcome(body, ran, max_age, frozenset(context.cache_tags), name)
 
     def _from_cache(
