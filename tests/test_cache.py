@@ -14,8 +14,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from app.data.sql import Query, Reads, Row
-from app.gateway import endpoint
 from app.gateway.cache import store
+from app.gateway.execution import execute
 from app.settings import Settings
 from models.base import utcnow
 from resolvers.types.node import encode_id
@@ -84,13 +84,13 @@ async def test_a_repeated_question_is_answered_without_the_database(
     client = make_client(**CACHED)
     reads = counted(client)
     executed = []
-    real_execute = endpoint.execute
+    real_execute = execute
 
     async def counting_execute(*args: Any, **kwargs: Any) -> Any:
         executed.append(1)
         return await real_execute(*args, **kwargs)
 
-    monkeypatch.setattr(endpoint, "execute", counting_execute)
+    monkeypatch.setattr("app.gateway.endpoint.execute", counting_execute)
     first = post(client, PAGE, slug="storm")
     assert first.headers["x-cache"] == "MISS"
     assert first.json()["data"]["article"]["title"] == article.title
@@ -231,7 +231,7 @@ async def test_most_viewed_turns_over_without_an_edit(make_client, session, refr
     assert post(client, POPULAR).headers["x-cache"] == "HIT"  # still the empty list
     # Four seconds on, the answer has run out: served stale once while computed again.
     later = time.time() + 4.01
-    monkeypatch.setattr(store.time, "time", lambda: later)
+    monkeypatch.setattr(store, "clock", lambda: later)
     assert post(client, POPULAR).headers["x-cache"] == "STALE"
     for _ in range(200):
         answer = post(client, POPULAR)
@@ -246,14 +246,14 @@ async def test_concurrent_misses_compute_once(make_client, session, monkeypatch)
     await make_article(session, slug="storm")
     client = make_client(**CACHED)
     executed: list[int] = []
-    real_execute = endpoint.execute
+    real_execute = execute
 
     async def slow_execute(*args: Any, **kwargs: Any) -> Any:
         executed.append(1)
         await asyncio.sleep(0.05)
         return await real_execute(*args, **kwargs)
 
-    monkeypatch.setattr(endpoint, "execute", slow_execute)
+    monkeypatch.setattr("app.gateway.endpoint.execute", slow_execute)
     # Straight to the app, in the test's event loop, with the state its lifespan made.
     transport = httpx2.ASGITransport(app=_with_state(client.app, client.app_state))
     body = {"query": PAGE, "variables": {"slug": "storm"}}
@@ -263,8 +263,10 @@ async def test_concurrent_misses_compute_once(make_client, session, monkeypatch)
     assert len({answer.content for answer in answers}) == 1
     assert len(executed) == 1
     # Identical mutations are not one: each runs.
-    view = {"query": "mutation ($id: ID!) { recordView(articleId: $id) { counted } }"}
-    view["variables"] = {"id": encode_id("Article", 1)}
+    view = {
+        "query": "mutation ($id: ID!) { recordView(articleId: $id) { counted } }",
+        "variables": {"id": encode_id("Article", 1)},
+    }
     async with httpx2.AsyncClient(transport=transport, base_url="http://test") as http:
         await asyncio.gather(*(http.post("/graphql", json=view) for _ in range(5)))
     assert len(executed) == 1 + 5
@@ -292,7 +294,7 @@ async def test_stale_answers_are_served_while_the_database_is_down(
     client.app_state["reads"] = Down(client.app_state["reads"])
     # An hour and a minute on: past the max age and the revalidation window.
     later = time.time() + 3600 - 10
-    monkeypatch.setattr(store.time, "time", lambda: later)
+    monkeypatch.setattr(store, "clock", lambda: later)
     stale = post(client, FRONT)
     assert stale.status_code == 200
     assert stale.headers["x-cache"] == "STALE"

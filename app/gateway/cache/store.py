@@ -21,11 +21,16 @@ from redis.asyncio import Redis
 from app.ops import metrics
 
 
+def clock() -> float:
+    """Seconds since the epoch: when entries were stored, and how old they are."""
+    return time.time()
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     body: bytes  # the JSON answer, as sent
     tags: frozenset[str]
-    stored_at: float  # time.time()
+    stored_at: float  # clock()
     max_age: float  # seconds it is fresh
     max_stale: float  # seconds past that it may still be served stale
     etag: str
@@ -33,11 +38,11 @@ class Entry:
     @classmethod
     def of(cls, body: bytes, tags: frozenset[str], max_age: float, max_stale: float) -> "Entry":
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-        return cls(body, tags, time.time(), max_age, max_stale, etag)
+        return cls(body, tags, clock(), max_age, max_stale, etag)
 
     @property
     def age(self) -> float:
-        return max(0.0, time.time() - self.stored_at)
+        return max(0.0, clock() - self.stored_at)
 
     @property
     def fresh(self) -> bool:
@@ -97,7 +102,7 @@ class MemoryStore:
         if found is None:
             return None
         entry, until = found
-        if until <= time.time():
+        if until <= clock():
             self._drop(key)
             return None
         self._entries.move_to_end(key)
@@ -110,7 +115,7 @@ class MemoryStore:
         if generation != self._generation or entry.size > self.budget:
             return False
         self._drop(key)
-        self._entries[key] = (entry, time.time() + keep)
+        self._entries[key] = (entry, clock() + keep)
         self._bytes += entry.size
         for tag in entry.tags:
             self._keys_by_tag[tag].add(key)
