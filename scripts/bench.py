@@ -1,4 +1,5 @@
-"""Newsgate's uncached read path against a hand-written floor, operation by operation.
+"""Newsgate's read path against a hand-written floor, operation by operation: uncached,
+or with the response cache warm (--cache).
 
 Seeds (or reuses) a PostgreSQL database, starts Newsgate in its production profile and
 the floor (scripts/floor.py: asyncpg and orjson, one SQL statement per operation), checks
@@ -13,7 +14,8 @@ them (pg_stat_statements), PostgreSQL's CPU per request, Newsgate's resident mem
 after the run, and Newsgate's figures as ratios of the floor's. Absolute figures drift
 on a shared machine; the ratios, measured minutes apart in the same run, are what to
 compare. --compare sets each row's p95 against another run's (say, 1,000,000 articles
-against 20,000).
+against 20,000). With --cache memory (or redis) Newsgate keeps answers in its response
+cache, filled by reading every request once before measuring; the floor stays uncached.
 
 By default PostgreSQL is a private server in var/bench-pg (initdb on first use, its own
 port, pg_stat_statements loaded), so nothing else on the machine is touched and seeded
@@ -22,6 +24,7 @@ databases are kept between runs:
     .venv/bin/python scripts/bench.py                                # 20,000 articles
     .venv/bin/python scripts/bench.py --articles 1000000 --connections 1
     .venv/bin/python scripts/bench.py --operations FrontPage --duration 5
+    .venv/bin/python scripts/bench.py --cache memory --connections 32
 
 wrk comes from Debian's package (`make bench-tools` installs it).
 """
@@ -435,19 +438,21 @@ def check_identical(newsgate: Target, floor: Target, chosen: list[Operation]) ->
     )
 
 
-def warm_cache(floor: Target, chosen: list[Operation]) -> None:
-    """Read every page of the workload once, through the floor, before measuring: the
-    database's cache then holds the working set for both targets, rather than the one
-    measured first paying misses the second is spared (at 1,000,000 articles the Zipf
-    draw of article pages reaches far more rows than PostgreSQL keeps in memory)."""
+def warm_cache(targets: list[Target], chosen: list[Operation]) -> None:
+    """Read every page of the workload once through each target before measuring: the
+    database's cache then holds the working set for both, rather than the one measured
+    first paying misses the second is spared (at 1,000,000 articles the Zipf draw of
+    article pages reaches far more rows than PostgreSQL keeps in memory); a response
+    cache holds every answer."""
     reads = {request for o in chosen for request in o.bodies if b"RecordView" not in request}
     with httpx.Client() as client:
-        for request in tqdm(sorted(reads), desc="warming the database's cache", leave=False):
-            client.post(
-                f"http://127.0.0.1:{floor.port}/graphql",
-                content=request,
-                headers={"Content-Type": "application/json"},
-            )
+        for target in targets:
+            for request in tqdm(sorted(reads), desc=f"warming {target.name}", leave=False):
+                client.post(
+                    f"http://127.0.0.1:{target.port}/graphql",
+                    content=request,
+                    headers={"Content-Type": "application/json"},
+                )
 
 
 def ratios(newsgate: Measurement, floor: Measurement) -> dict[str, float]:
@@ -514,8 +519,11 @@ def run(args: argparse.Namespace, server_dsn: str, db_pid: int | None) -> list[R
     settings = {
         "NEWSGATE_ENV": "production",
         "NEWSGATE_WORKERS": str(args.workers),
-        "NEWSGATE_RESPONSE_CACHE": "off",
+        "NEWSGATE_RESPONSE_CACHE": args.cache,
+        "NEWSGATE_REDIS_PREFIX": f"newsgate-bench-{os.getpid()}:",
     }
+    if args.cache == "redis":
+        settings["REDIS_URL"] = args.redis_url
     rows: list[Row] = []
     seconds = {o.name: args.mix_duration if o.name == "Mix" else args.duration for o in chosen}
     total = len(connections) * 2 * sum(args.warmup + seconds[o.name] for o in chosen)
@@ -526,7 +534,8 @@ def run(args: argparse.Namespace, server_dsn: str, db_pid: int | None) -> list[R
         newsgate = Target("Newsgate", args.port, newsgate_process.pid)
         floor = Target("floor", args.floor_port, floor_process.pid)
         check_identical(newsgate, floor, chosen)
-        warm_cache(floor, chosen)
+        # Uncached, the floor warms the database for both; cached, Newsgate fills its cache.
+        warm_cache([floor] if args.cache == "off" else [floor, newsgate], chosen)
         with tqdm(total=total, unit="s", desc="measuring") as progress:
             for count in connections:
                 for operation in chosen:
@@ -564,6 +573,13 @@ def main() -> None:
         "--compare", type=Path, help="a --json file of another run: p95 of each row against it"
     )
     parser.add_argument("--operations", nargs="+", default=names, choices=names)
+    parser.add_argument(
+        "--cache",
+        choices=["off", "memory", "redis"],
+        default="off",
+        help="Newsgate's response cache (default: off, the uncached path)",
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="for --cache redis")
     parser.add_argument("--json", type=Path, help="write the results here too")
     parser.add_argument("--show-sql", action="store_true", help="print each run's statements")
     parser.add_argument("--port", type=int, default=8101, help="Newsgate's (default: 8101)")

@@ -5,6 +5,7 @@ two apps."""
 import asyncio
 import hashlib
 import time
+from contextlib import AsyncExitStack
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from starlette.testclient import TestClient
 from app.data.sql import Query, Reads, Row
 from app.gateway.cache import store
 from app.gateway.execution import execute
+from app.main import create_app
 from app.settings import Settings
 from models.base import utcnow
 from resolvers.types.node import encode_id
@@ -23,7 +25,7 @@ from tests.conftest import TEST_REDIS_URL
 from tests.factories import add_views, make_article, make_author, make_tag, pk
 from tests.test_auth import SECRET, token
 
-CACHED = {
+CACHED: dict[str, Any] = {
     "env": "production",
     "response_cache": "memory",
     "jwt_secret": SECRET,
@@ -358,3 +360,66 @@ def test_settings_refuse_a_memory_cache_per_worker():
     assert Settings(env="production", workers=2).cache_mode == "off"
     assert Settings(env="production", redis_url=TEST_REDIS_URL).cache_mode == "redis"
     assert Settings().cache_mode == "off"  # development
+
+
+async def test_misses_across_apps_sharing_redis_compute_once(
+    database_url, session, redis_prefix, monkeypatch
+):
+    await make_article(session, slug="storm")
+    settings = Settings(
+        database_url=database_url,
+        **{**CACHED, "response_cache": "redis", "redis_url": TEST_REDIS_URL},
+        redis_prefix=redis_prefix,
+    )
+    executed: list[int] = []
+    real_execute = execute
+
+    async def slow_execute(*args: Any, **kwargs: Any) -> Any:
+        executed.append(1)
+        await asyncio.sleep(0.1)
+        return await real_execute(*args, **kwargs)
+
+    monkeypatch.setattr("app.gateway.endpoint.execute", slow_execute)
+    body = {"query": PAGE, "variables": {"slug": "storm"}}
+    async with AsyncExitStack() as stack:
+        clients = []
+        for _ in range(2):  # two apps, each with its lifespan, in this test's event loop
+            app = create_app(settings)
+            state = await stack.enter_async_context(app.router.lifespan_context(app))
+            transport = httpx2.ASGITransport(app=_with_state(app, dict(state or {})))
+            client = httpx2.AsyncClient(transport=transport, base_url="http://test")
+            clients.append(await stack.enter_async_context(client))
+        answers = await asyncio.gather(
+            *(clients[n % 2].post("/graphql", json=body) for n in range(8))
+        )
+    assert {answer.status_code for answer in answers} == {200}
+    assert len({answer.content for answer in answers}) == 1
+    assert len(executed) == 1  # the other app waited for the first's entry
+
+
+def test_every_type_a_query_can_reach_has_a_cache_hint():
+    """An object type without a hint makes every answer holding it uncacheable: each one
+    is a decision, not an omission."""
+    from graphql import GraphQLObjectType, get_named_type
+
+    from app.gateway.cache.policy import hint_of
+    from resolvers.schema import schema
+
+    seen: set[str] = set()
+    missing: list[str] = []
+    pending = [schema._schema.query_type]
+    while pending:
+        type_ = pending.pop()
+        if type_ is None or type_.name in seen:
+            continue
+        seen.add(type_.name)
+        if type_.name != "Query" and hint_of(type_) is None:
+            missing.append(type_.name)
+        for field in type_.fields.values():
+            named = get_named_type(field.type)
+            if isinstance(named, GraphQLObjectType):
+                pending.append(named)
+            for possible in getattr(named, "types", ()) or ():
+                pending.append(possible)
+    assert missing == []
+    assert {"Article", "Author", "PopularArticle", "SearchConnection"} <= seen

@@ -20,7 +20,7 @@ from resolvers.hints import CacheControl
 UNCACHED = 0
 
 
-def _hint(element: Any) -> int | None:
+def hint_of(element: Any) -> int | None:
     """The max age Strawberry recorded on a type or field, if any."""
     definition = (element.extensions or {}).get("strawberry-definition")
     for directive in getattr(definition, "directives", None) or ():
@@ -39,11 +39,11 @@ class _Shortest(Visitor):
         field = self.type_info.get_field_def()
         if field is None:  # __typename
             return
-        hint = _hint(field)
+        hint = hint_of(field)
         named = get_named_type(field.type)
         if hint is None and is_composite_type(named):
             # An object without a hint of its own or its field's cannot be cached.
-            hint = _hint(named)
+            hint = hint_of(named)
             if hint is None:
                 hint = UNCACHED
         if hint is not None:
