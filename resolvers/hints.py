@@ -17,7 +17,7 @@ from strawberry.schema_directive import Location
     description="How many seconds a response cache may keep an answer holding this.",
 )
 class CacheControl:
-    max_age: int
+    max_age: int  # described in resolvers/schema.py
 
 
 # Articles, authors and taxonomy: edits evict them, so only memory bounds them.

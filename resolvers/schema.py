@@ -76,3 +76,7 @@ class Mutation:
 
 
 schema = strawberry.Schema(query=Query, mutation=Mutation, types=[Category, Tag])
+# Strawberry leaves schema directives' arguments undescribed.
+schema._schema.get_directive("cacheControl").args[  # type: ignore[union-attr]
+    "maxAge"
+].description = "Seconds from when the answer was computed."

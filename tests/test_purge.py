@@ -44,7 +44,7 @@ class Webhook:
 
 
 def counted(outcome: str) -> float:
-    value = REGISTRY.get_sample_value("newsgate_cache_purges_total", {"outcome": outcome})
+    value = REGISTRY.get_sample_value("newsgate_response_cache_purges_total", {"outcome": outcome})
     return value or 0.0
 
 

@@ -52,10 +52,12 @@ def served(private_postgres: PrivatePostgres) -> Iterator[tuple[TestClient, Priv
     seeding = [sys.executable, "scripts/seed.py", "--database-url", url, "--articles", "200"]
     subprocess.run(seeding, cwd=ROOT, check=True, capture_output=True)
     # The popularity refresh and the related worker run once at start, then not for a
-    # minute: what the server runs in the background is not what a request costs.
+    # minute: what the server runs in the background is not what a request costs. No
+    # response cache: these are what a miss costs.
     settings = Settings(
         database_url=url,
         env="production",
+        response_cache="off",
         popularity_refresh_seconds=60,
         related_refresh_seconds=60,
     )

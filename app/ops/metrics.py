@@ -101,6 +101,12 @@ RESPONSE_CACHE_EVICTIONS = Counter(
     "least recently used, over NEWSGATE_RESPONSE_CACHE_BYTES).",
     ["reason"],
 )
+RESPONSE_CACHE_PURGES = Counter(
+    "newsgate_response_cache_purges_total",
+    "Purge webhook deliveries by outcome: sent, retried (an attempt failed and another "
+    "follows), failed (given up, or cut short by shutdown).",
+    ["outcome"],
+)
 RESPONSE_CACHE_BYTES = Gauge(
     "newsgate_response_cache_bytes",
     "Bytes the response cache holds in process memory.",

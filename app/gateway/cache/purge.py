@@ -15,16 +15,10 @@ from collections.abc import Iterable
 
 import httpx2
 import orjson
-from prometheus_client import Counter
+
+from app.ops.metrics import RESPONSE_CACHE_PURGES as PURGES
 
 logger = logging.getLogger("newsgate.cache")
-
-PURGES = Counter(
-    "newsgate_cache_purges_total",
-    "Purge webhook deliveries by outcome: sent, retried (an attempt failed and another "
-    "follows), failed (given up, or cut short by shutdown).",
-    ["outcome"],
-)
 
 MAX_DELAY = 30.0  # seconds between attempts, at most
 CLOSE_WAIT = 5.0  # seconds close() gives deliveries under way before cancelling them
