@@ -99,6 +99,7 @@ def fuzz_client(make_client) -> TestClient:
     client: TestClient = make_client(
         jwt_secret=SECRET,
         max_batch=3,
+        response_cache="memory",  # generated documents and variables through it too
         rate_limit_anonymous_per_minute=10**9,
         rate_limit_client_per_minute=10**9,
     )
