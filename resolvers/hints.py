@@ -24,8 +24,9 @@ class CacheControl:
 CONTENT = CacheControl(max_age=3600)
 # Lists of the newest: edits evict them too; a minute's bound on anything missed.
 LISTS = CacheControl(max_age=60)
-# View counts, which change with every page view.
-VIEWS = CacheControl(max_age=10)
+# View counts, which change with every page view: a page may show them a minute behind
+# (the windows are exact to five minutes anyway).
+VIEWS = CacheControl(max_age=60)
 # Most viewed and trending are recomputed every NEWSGATE_POPULARITY_REFRESH_SECONDS
 # (5 s): with 4 s here, a burst of views shows within 10 s.
 POPULARITY = CacheControl(max_age=4)

@@ -458,8 +458,14 @@ def _document_key(params: Params) -> str | None:
     return own if digest is None or digest == own else None
 
 
+_lookups: dict[tuple[str, str], Any] = {}  # the metric's series, by their (bounded) labels
+
+
 def _note_cache(operation_name: str | None, result: str) -> None:
-    metrics.RESPONSE_CACHE.labels(metrics.operation_label(operation_name), result).inc()
+    labels = (metrics.operation_label(operation_name), result)
+    if (counter := _lookups.get(labels)) is None:
+        counter = _lookups[labels] = metrics.RESPONSE_CACHE.labels(*labels)
+    counter.inc()
     record.note_cache(result)
 
 

@@ -34,6 +34,10 @@ logger = logging.getLogger("newsgate.cache")
 
 # How long a process waits for another to fill the entry it is computing.
 WAIT_FOR_OTHERS_SECONDS = 2.0
+# Stale answers computed again at once in the background, at most: past that they are
+# served as they are, and the next request tries again; a burst of expiries must not
+# starve the requests that are waiting.
+MAX_REVALIDATIONS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +80,7 @@ class ResponseCache:
         self.stale_if_error = stale_if_error
         self.purge = purge
         self._flights: dict[str, asyncio.Task[Filled]] = {}
+        self._revalidating = 0
 
     @staticmethod
     def key(document: str, operation_name: str | None, variables: dict[str, Any]) -> str:
@@ -112,11 +117,19 @@ class ResponseCache:
         return await asyncio.shield(flight)
 
     def revalidate(self, key: str, run: Run) -> None:
-        """Compute `key` again in the background, unless that is under way."""
-        if key not in self._flights:
-            task = self._flights[key] = asyncio.create_task(self._fill(key, run))
-            task.add_done_callback(_log_failure)
-            task.add_done_callback(lambda _: self._flights.pop(key, None))
+        """Compute `key` again in the background, unless that is under way (or enough
+        others are)."""
+        if key in self._flights or self._revalidating >= MAX_REVALIDATIONS:
+            return
+        self._revalidating += 1
+        task = self._flights[key] = asyncio.create_task(self._fill(key, run))
+        task.add_done_callback(self._revalidated)
+        task.add_done_callback(lambda _: self._flights.pop(key, None))
+
+    def _revalidated(self, task: asyncio.Task[Filled]) -> None:
+        self._revalidating -= 1
+        if not task.cancelled() and (error := task.exception()) is not None:
+            logger.error("revalidating a cached answer failed", exc_info=error)
 
     async def invalidate(self, tags: Iterable[str]) -> None:
         """Evict every answer holding one of `tags`, and tell the CDN (an edit committed)."""
@@ -150,10 +163,9 @@ class ResponseCache:
     async def _fill(self, key: str, run: Run) -> Filled:
         try:
             generation = await self.store.generation()
-            if not await self.store.claim(key, WAIT_FOR_OTHERS_SECONDS):
-                entry = await self._wait_for_other(key)
-                if entry is not None:
-                    return Filled(None, entry)
+            claimed = await self.store.claim(key, WAIT_FOR_OTHERS_SECONDS)
+            if not claimed and (entry := await self._wait_for_other(key)) is not None:
+                return Filled(None, entry)
         except RedisError as error:
             logger.warning("response cache unavailable: Redis: %s", error)
             return Filled(await run(), None)
@@ -161,10 +173,11 @@ class ResponseCache:
             outcome = await run()
             return Filled(outcome, await self._store(key, outcome, generation))
         finally:
-            try:
-                await self.store.release(key)
-            except RedisError as error:
-                logger.warning("response cache claim not released: Redis: %s", error)
+            if claimed:  # else the claim is another's, which it releases
+                try:
+                    await self.store.release(key)
+                except RedisError as error:
+                    logger.warning("response cache claim not released: Redis: %s", error)
 
     async def _publication_after(self, generation: int) -> datetime | None:
         """The next scheduled publication, read again after an edit (which may have
@@ -203,8 +216,3 @@ class ResponseCache:
             metrics.RESPONSE_CACHE_STORED_BYTES.labels(operation).inc(len(entry.body))
             metrics.RESPONSE_CACHE_BYTES.set(self.store.size())
         return entry
-
-
-def _log_failure(task: asyncio.Task[Filled]) -> None:
-    if not task.cancelled() and (error := task.exception()) is not None:
-        logger.error("revalidating a cached answer failed", exc_info=error)
