@@ -9,6 +9,9 @@ JSON (415), its JSON or parameters are malformed (400), it is a mutation over GE
 or its document is over a limit (see app/gateway/limits.py). The caller and its budget
 come first, so that every refusal carries the RateLimit headers.
 
+A query from a caller who sees published content only is answered from the response
+cache when it can be (app/gateway/cache): no statement, no execution.
+
 Responses are `application/graphql-response+json` when the client accepts it, with the
 specification's status codes: 400 when the request did not run (a document or variables
 that do not validate), 200 once it ran. Otherwise they are `application/json`, with 200
@@ -32,7 +35,7 @@ from app.db import is_unavailable
 from app.errors import RETRY_AFTER_SECONDS, UNAVAILABLE_CODE, UNAVAILABLE_MESSAGE, Unauthenticated
 from app.gateway import graphiql, limits
 from app.gateway.auth import anonymous, authenticate
-from app.gateway.cache import Outcome, ResponseCache, policy
+from app.gateway.cache import Outcome, ResponseCache, http, policy
 from app.gateway.cache.store import Entry
 from app.gateway.execution import execute
 from app.gateway.limits import Document
@@ -62,8 +65,6 @@ SUGGESTION = re.compile(r" Did you mean .*\?$")
 # The status of a response without data whose first error has one of these codes.
 STATUS_OF_CODE = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "TIMEOUT": 504}
 RETRY = {"Retry-After": str(RETRY_AFTER_SECONDS)}  # with SERVICE_UNAVAILABLE (503)
-# What changes a cacheable answer besides its URL: its media type and its caller.
-VARY = "Accept, Authorization, X-API-Key"
 QUERY = OperationType.QUERY
 
 
@@ -396,24 +397,11 @@ class GraphQLEndpoint:
         if params.operation_name:  # else a miss noted the document's own
             record.note_operation(params.operation_name)
         _note_cache(params.operation_name, result)
-        headers.update({"X-Cache": result.upper(), "Age": str(int(entry.age)), "Vary": VARY})
+        headers.update({"X-Cache": result.upper(), "Age": str(int(entry.age)), "Vary": http.VARY})
         if request.method == "GET":
-            remaining = max(0, int(entry.max_age - entry.age))
-            if caller.anonymous:
-                settings = self.settings
-                revalidate = min(entry.max_stale, settings.cache_stale_while_revalidate_seconds)
-                on_error = min(entry.max_stale, settings.cache_stale_if_error_seconds)
-                headers["Cache-Control"] = (
-                    f"public, max-age={remaining}, stale-while-revalidate={int(revalidate)}, "
-                    f"stale-if-error={int(on_error)}"
-                )
-                tags = sorted(entry.tags)
-                headers["Surrogate-Key"], headers["Cache-Tag"] = " ".join(tags), ",".join(tags)
-            else:
-                headers["Cache-Control"] = f"private, max-age={remaining}"
-            headers["ETag"] = entry.etag
-            if entry.etag in _etags(request.headers.get("if-none-match", "")):
-                return NotModified(headers)
+            headers.update(http.headers(entry, caller.anonymous, self.settings))
+            if http.held(request.headers.get("if-none-match", ""), entry.etag):
+                return http.NotModified(headers)
         return JSONAnswer(entry.body, 200, CONTENT_TYPES[media_type], headers)
 
     def _body(self, result: ExecutionResult, include_data: bool = False) -> dict[str, Any]:
@@ -467,11 +455,6 @@ def _note_cache(operation_name: str | None, result: str) -> None:
         counter = _lookups[labels] = metrics.RESPONSE_CACHE.labels(*labels)
     counter.inc()
     record.note_cache(result)
-
-
-def _etags(if_none_match: str) -> set[str]:
-    """The entity tags of an If-None-Match header, weak ones compared as strong."""
-    return {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
 
 
 def _response_media_type(accept: str | None) -> str | None:
@@ -547,21 +530,6 @@ class JSONAnswer:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send(self.start)
         await send(self.body)
-
-
-class NotModified:
-    """304: the client's copy (If-None-Match) is the answer; no body."""
-
-    def __init__(self, headers: dict[str, str]) -> None:
-        self.start = {
-            "type": "http.response.start",
-            "status": 304,
-            "headers": [(name.lower().encode(), value.encode()) for name, value in headers.items()],
-        }
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send(self.start)
-        await send({"type": "http.response.body", "body": b""})
 
 
 CONTENT_TYPES = {
