@@ -52,10 +52,9 @@ class Settings(BaseSettings):
     db_connect_timeout_seconds: float = Field(default=1.0, gt=0)
     workers: int = Field(default=1, ge=1)
     # Group commit: views wait this long to share a transaction; 0 writes each on its own.
-    # Under load views also share the transaction that follows a write, however short
-    # this is: 1 ms keeps batches and adds little to a page view's round trip (5 ms made
-    # the benchmark's Mix a third slower at 32 connections).
-    view_flush_ms: float = Field(default=1.0, ge=0, le=1000)
+    # A trade: at 1 ms the benchmark's Mix (32 connections) runs a third faster, and
+    # scripts/bench_views.py's 64 clients gain 5x over one transaction per view, not 6.6x.
+    view_flush_ms: float = Field(default=5.0, ge=0, le=1000)
     # Most viewed and trending lag the views by at most this much.
     popularity_refresh_seconds: float = Field(default=5.0, gt=0, le=60)
     # Trending: a view counts half as much after this long. Changing it takes effect for

@@ -176,7 +176,7 @@ def main() -> None:
     add("--clients", type=int, default=64, help="concurrent clients (64)")
     add("--seconds", type=float, default=20, help="length of each run (20)")
     add("--articles", type=int, default=1000, help="articles viewed (1000)")
-    add("--flush-ms", type=float, default=1, help="group commit interval (1)")
+    add("--flush-ms", type=float, default=5, help="group commit interval (5)")
     add("--port", type=int, default=8300, help="port for the server (8300)")
     add("--workers", type=int, default=2, help="server worker processes (2)")
     add("--rounds", type=int, default=3, help="alternating rounds of the modes (3)")
