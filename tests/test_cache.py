@@ -4,9 +4,11 @@ two apps."""
 
 import asyncio
 import hashlib
+import threading
 import time
 from contextlib import AsyncExitStack
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx2
@@ -419,3 +421,36 @@ def test_every_type_a_query_can_reach_has_a_cache_hint():
                 pending.append(possible)
     assert missing == []
     assert {"Article", "Author", "PopularArticle", "SearchConnection"} <= seen
+
+
+async def test_an_edit_sends_its_tags_to_the_purge_webhook(make_client, session):
+    received: list[dict[str, Any]] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers["Content-Length"])
+            received.append(orjson.loads(self.rfile.read(length)))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    hook = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    try:
+        storm = await make_article(session, slug="storm", title="Storm nears")
+        url = f"http://127.0.0.1:{hook.server_address[1]}/purge"
+        client = make_client(**CACHED, purge_webhook_url=url)
+        article_id = encode_id("Article", pk(storm))
+        post(client, UPDATE, EDITOR, id=article_id, v=1, title="Storm hits")
+        for _ in range(200):  # sent in the background, after the edit answered
+            if received:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        hook.shutdown()
+        hook.server_close()
+    (sent,) = received
+    assert {f"article:{pk(storm)}", "article-slug:storm", "articles"} <= set(sent["keys"])
+    assert f"author-articles:{storm.author_id}" in sent["keys"]
