@@ -56,6 +56,8 @@ from scripts.floor import global_id  # noqa: E402
 from scripts.private_postgres import PrivatePostgres  # noqa: E402
 from scripts.serving import server  # noqa: E402
 
+# A first read on a cold database of a million articles may take seconds (disk reads).
+COLD_READ_SECONDS = 120
 PRIVATE_FOLDER = ROOT / "var" / "bench-pg"
 PRIVATE_PORT = 55432
 # Durable as in production: the view-counting Mix writes, and pays for its commits.
@@ -416,7 +418,7 @@ class Bench:
 
 def check_identical(newsgate: Target, floor: Target, chosen: list[Operation]) -> None:
     """Fail the run unless both answer every request with the same bytes."""
-    with httpx.Client() as client:
+    with httpx.Client(timeout=COLD_READ_SECONDS) as client:
         for operation in chosen:
             for request in operation.bodies if operation.checked is None else operation.checked:
                 answers = [
@@ -445,7 +447,7 @@ def warm_cache(targets: list[Target], chosen: list[Operation]) -> None:
     article pages reaches far more rows than PostgreSQL keeps in memory); a response
     cache holds every answer."""
     reads = {request for o in chosen for request in o.bodies if b"RecordView" not in request}
-    with httpx.Client() as client:
+    with httpx.Client(timeout=COLD_READ_SECONDS) as client:
         for target in targets:
             for request in tqdm(sorted(reads), desc=f"warming {target.name}", leave=False):
                 client.post(
