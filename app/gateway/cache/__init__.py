@@ -109,10 +109,7 @@ class ResponseCache:
     async def fill(self, key: str, run: Run) -> Filled:
         """Compute `key` and store it when it may be kept; concurrent calls for the same
         key share one computation."""
-        flight = self._flights.get(key)
-        if flight is None:
-            flight = self._flights[key] = asyncio.create_task(self._fill(key, run))
-            flight.add_done_callback(lambda _: self._flights.pop(key, None))
+        flight = self._flights.get(key) or self._flight(key, run)
         # Shielded: a client that goes away does not cancel the others' answer.
         return await asyncio.shield(flight)
 
@@ -122,9 +119,13 @@ class ResponseCache:
         if key in self._flights or self._revalidating >= MAX_REVALIDATIONS:
             return
         self._revalidating += 1
+        self._flight(key, run).add_done_callback(self._revalidated)
+
+    def _flight(self, key: str, run: Run) -> asyncio.Task[Filled]:
+        """Start computing `key`: the one computation its concurrent misses share."""
         task = self._flights[key] = asyncio.create_task(self._fill(key, run))
-        task.add_done_callback(self._revalidated)
         task.add_done_callback(lambda _: self._flights.pop(key, None))
+        return task
 
     def _revalidated(self, task: asyncio.Task[Filled]) -> None:
         self._revalidating -= 1
