@@ -38,7 +38,7 @@ test: install ## format check, lint, type check, then the test suite on SQLite a
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy .
-	$(VENV)/bin/pytest --cov --cov-report=term:skip-covered
+	$(VENV)/bin/pytest -n auto --maxprocesses 4 --cov --cov-report=term:skip-covered
 
 lint: install ## format the code and fix what ruff can
 	$(VENV)/bin/ruff format .

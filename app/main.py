@@ -108,27 +108,29 @@ def create_app(settings: Settings | None = None) -> Starlette:
         documents: DocumentStore = (
             RedisDocuments(redis, settings.redis_prefix) if redis else MemoryDocuments()
         )
-        cache = refresher = maintainer = reads = None
+        cache = reads = None
+        stop = asyncio.Event()  # the background loops' signal to finish their batch and end
+        background: list[asyncio.Task[None]] = []
         try:
             await check_schema_current(engine)
             reads = await open_reads(settings, engine)
             cache = _response_cache(settings, redis, reads)
             if cache is not None:
                 await cache.start()
-            refresher = asyncio.create_task(
-                refresh_forever(
-                    engine,
-                    settings.popularity_refresh_seconds,
-                    timedelta(hours=settings.trending_half_life_hours),
-                )
-            )
-            maintainer = asyncio.create_task(
-                maintain_forever(
-                    engine,
-                    settings.related_refresh_seconds,
-                    cache.related_lists_changed if cache else None,
-                )
-            )
+            half_life = timedelta(hours=settings.trending_half_life_hours)
+            background += [
+                asyncio.create_task(
+                    refresh_forever(engine, settings.popularity_refresh_seconds, half_life, stop)
+                ),
+                asyncio.create_task(
+                    maintain_forever(
+                        engine,
+                        settings.related_refresh_seconds,
+                        stop,
+                        cache.related_lists_changed if cache else None,
+                    )
+                ),
+            ]
             yield {
                 "engine": engine,
                 "sessionmaker": make_sessionmaker(engine),
@@ -140,8 +142,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "redis": redis,
             }
         finally:
-            for task in (refresher, maintainer):
-                if task is not None:
+            stop.set()
+            if background:
+                _, late = await asyncio.wait(background, timeout=settings.request_timeout_seconds)
+                for task in late:  # a batch stuck past the timeout: cancelled after all
                     task.cancel()
                     with suppress(asyncio.CancelledError):
                         await task

@@ -139,7 +139,8 @@ async def test_an_article_that_keeps_failing_waits_at_the_back_of_the_queue(
         return await real(connection, article_id)
 
     monkeypatch.setattr(maintain, "maintain", failing)
-    worker = asyncio.create_task(maintain.maintain_forever(engine, every=0.01))
+    stop = asyncio.Event()
+    worker = asyncio.create_task(maintain.maintain_forever(engine, every=0.01, stop=stop))
     try:
         for _ in range(500):  # until the others are done: at most five seconds
             async with session() as s:
@@ -148,7 +149,8 @@ async def test_an_article_that_keeps_failing_waits_at_the_back_of_the_queue(
                 break
             await asyncio.sleep(0.01)
     finally:
-        worker.cancel()
+        stop.set()
+        await worker
     assert queued == [broken]  # kept, not lost
     assert "flood-2" in await _related(gql, "flood-1")
 

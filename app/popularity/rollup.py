@@ -11,6 +11,7 @@ import asyncio
 import logging
 import math
 from collections import defaultdict
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -131,18 +132,24 @@ def _trending(seen: list[tuple[datetime, int]], half_life: timedelta) -> float:
     return top + math.log2(sum(2 ** (exponent - top) for exponent in exponents))
 
 
-async def refresh_forever(engine: AsyncEngine, every: float, half_life: timedelta) -> None:
-    """Refresh popularity every `every` seconds until cancelled (one per worker is fine)."""
-    while True:
+async def refresh_forever(
+    engine: AsyncEngine, every: float, half_life: timedelta, stop: asyncio.Event
+) -> None:
+    """Refresh popularity every `every` seconds until `stop` is set (one per worker is
+    fine). Stopping lets the batch under way commit: a cancelled write could leave its
+    connection holding SQLite's write lock."""
+    while not stop.is_set():
         try:
             while await refresh_popularity(engine, utcnow(), half_life) == REFRESH_BATCH:
-                pass  # more is queued: keep going
+                if stop.is_set():
+                    return
         except Exception as error:
             if is_unavailable(error):  # an outage: one line, not a traceback every few seconds
                 logger.warning("popularity refresh skipped: the database is unavailable")
             else:
                 logger.exception("popularity refresh failed; retrying")
-        await asyncio.sleep(every)
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)
 
 
 def trending_score(stored: float, now: datetime, half_life: timedelta) -> float:

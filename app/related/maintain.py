@@ -23,6 +23,7 @@ rows (FOR UPDATE SKIP LOCKED); SQLite runs one writing transaction at a time.
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from contextlib import suppress
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -268,19 +269,26 @@ async def _join_lists(
 
 
 async def maintain_forever(
-    engine: AsyncEngine, every: float, lists_changed: ListsChanged | None = None
+    engine: AsyncEngine,
+    every: float,
+    stop: asyncio.Event,
+    lists_changed: ListsChanged | None = None,
 ) -> None:
-    """Work through the queue, then look again every `every` seconds, until cancelled."""
-    while True:
+    """Work through the queue, then look again every `every` seconds, until `stop` is set.
+    Stopping lets the batch under way commit: a cancelled write could leave its connection
+    holding SQLite's write lock."""
+    while not stop.is_set():
         try:
             while await refresh_related(engine, lists_changed=lists_changed) == BATCH:
-                pass  # more is queued: keep going
+                if stop.is_set():
+                    return
             if await queue_stale(engine):
                 continue
         except Exception:
             logger.exception("related news maintenance failed; going on one article at a time")
             await _one_at_a_time(engine, lists_changed)
-        await asyncio.sleep(every)
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)
 
 
 async def _one_at_a_time(engine: AsyncEngine, lists_changed: ListsChanged | None) -> None:
