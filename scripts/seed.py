@@ -44,7 +44,7 @@ from tqdm import tqdm
 import models
 from app.db import make_engine
 from app.popularity.rollup import refresh_popularity
-from app.related.backfill import backfill
+from app.related.backfill import backfill, default_processes
 from app.settings import async_database_url, get_settings
 from scripts import demo_stories as demo
 
@@ -538,7 +538,7 @@ async def compute_related(engine: AsyncEngine) -> None:
         tqdm(total=total, desc="term frequencies", unit="article", unit_scale=True) as counted,
         tqdm(total=total, desc="related lists", unit="article", unit_scale=True) as related,
     ):
-        await backfill(engine, counted.update, related.update)
+        await backfill(engine, counted.update, related.update, default_processes(engine))
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

@@ -90,9 +90,10 @@ def key_terms(vector: Mapping[str, float]) -> list[str]:
 
 
 def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(weight * b.get(term, 0.0) for term, weight in a.items())
+    # Two articles share a handful of their terms: intersecting the keys (in C) and then
+    # summing those few is several times faster than looking up each of one's 32 terms
+    # in the other. fsum rounds exactly, so the set's order cannot change the result.
+    return math.fsum(a[term] * b[term] for term in a.keys() & b.keys())
 
 
 def tag_similarity(a: frozenset[int], b: frozenset[int], rarity: Mapping[int, float]) -> float:
