@@ -140,7 +140,12 @@ def make_sessionmaker(engine: AsyncEngine) -> SessionMaker:
 
 def insert_for(connection: AsyncConnection) -> Any:
     """INSERT with ON CONFLICT for the connection's database."""
-    return postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    return insert_in(connection.dialect.name)
+
+
+def insert_in(dialect: str) -> Any:
+    """INSERT with ON CONFLICT for the database of that dialect's name."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def make_read_sessionmaker(engine: AsyncEngine) -> SessionMaker:
