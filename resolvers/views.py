@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 import strawberry
+from strawberry.types.nodes import SelectedField, Selection
 
 from app.callers import Scope
 from app.context import Info
@@ -34,15 +35,30 @@ async def record_view(
     the view is stored. NOT_FOUND for an article that is not published."""
     pk = decode_id_of("Article", article_id, "articleId")
     visitor = check_text(visitor_id, "visitorId", max_length=128)
+    # The article is read back with the view only for a caller that asks for it.
+    shown = _selects(info.selected_fields[0].selections, "article")
     (recorded,) = await info.context.views.record(
-        [View(pk, info.context.now, visitor, return_article=True)]
+        [View(pk, info.context.now, visitor, return_article=shown)]
     )
-    if recorded.article is None:
+    if recorded.outcome is Outcome.NOT_FOUND:
         raise NotFound(f"No published article has the ID {article_id!r}.", argument="articleId")
     # Later fields of this request must see the view, like the payload's article does.
-    info.context.loaders.article_by_id.prime(pk, recorded.article, force=True)
-    info.context.loaders.forget_views()
-    return RecordViewPayload(article=recorded.article, counted=recorded.outcome is Outcome.COUNTED)
+    info.context.loaders.viewed(pk, recorded.article)
+    return RecordViewPayload(
+        article=recorded.article,  # type: ignore[arg-type]  # None only when not asked for
+        counted=recorded.outcome is Outcome.COUNTED,
+    )
+
+
+def _selects(selections: list[Selection], name: str) -> bool:
+    """Whether the field `name` is among the selections, or in their fragments."""
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            if selection.name == name:
+                return True
+        elif _selects(selection.selections, name):
+            return True
+    return False
 
 
 async def record_views(

@@ -65,6 +65,37 @@ async def test_record_view_same_visitor_counts_once_within_30_minutes(gql, sessi
     assert await _stored_views(session, article) == (3, 3)
 
 
+async def test_record_view_reads_the_article_back_only_when_asked_and_later_fields_see_it(
+    gql, session, statements
+):
+    """The article is read back with the view only for a selection that holds it
+    (through fragments too); without it, a later field of the request reads it again."""
+    article = await make_article(session)
+    gid = encode_id("Article", article.id)
+    plain = "mutation ($id: ID!) { recordView(articleId: $id) { counted } }"
+    statements.clear()
+    assert (await gql(plain, id=gid)).data == {"recordView": {"counted": True}}
+
+    def read_articles() -> list[str]:
+        return [sql for sql in statements.statements if "AS typename" in sql]
+
+    assert statements.statements
+    assert not read_articles()
+    both = """mutation ($id: ID!) {
+      first: recordView(articleId: $id) { counted }
+      second: recordView(articleId: $id) { ...Shown }
+    }
+    fragment Shown on RecordViewPayload { ... on RecordViewPayload { article { viewCount } } }"""
+    assert (await gql(both, id=gid)).data == {
+        "first": {"counted": True},
+        "second": {"article": {"viewCount": 3}},
+    }
+    assert len(read_articles()) == 1  # with the second view, in its transaction
+    unknown = await gql(plain, id=encode_id("Article", pk(article) + 1000))
+    assert unknown.errors is not None
+    assert unknown.errors[0].extensions["code"] == "NOT_FOUND"
+
+
 async def test_repeat_rule_holds_across_recorders(engine, session):
     """Two recorders stand for two workers: the database, not memory, decides repeats."""
     article = await make_article(session)

@@ -211,6 +211,15 @@ class Loaders:
         if "views" in self.__dict__:  # made, so maybe used
             self.views.clear_all()
 
+    def viewed(self, article_id: int, article: Row | None) -> None:
+        """After this request counted a view of an article: later fields see it, from
+        `article` as read back with the view, or read again."""
+        if article is not None:
+            self.article_by_id.prime(article_id, article, force=True)
+        elif "article_by_id" in self.__dict__:  # made, so maybe holding the article
+            self.article_by_id.clear(article_id)
+        self.forget_views()
+
     @cached_property
     def related(self) -> DataLoader[RelatedKey, list[Row]]:
         return self._articles(load_related, now=self._now, tag=_related_tag)
