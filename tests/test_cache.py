@@ -14,10 +14,13 @@ from typing import Any
 import httpx2
 import orjson
 import pytest
+from redis.asyncio import Redis
 from starlette.testclient import TestClient
 
 from app.data.sql import Query, Reads, Row
-from app.gateway.cache import store
+from app.gateway import cache as cache_module
+from app.gateway.cache import Outcome, ResponseCache, store
+from app.gateway.cache.store import RedisStore
 from app.gateway.execution import execute
 from app.main import create_app
 from app.settings import Settings
@@ -393,6 +396,57 @@ async def test_misses_across_apps_sharing_redis_compute_once(
     assert {answer.status_code for answer in answers} == {200}
     assert len({answer.content for answer in answers}) == 1
     assert len(executions) == 1  # the other app waited for the first's entry
+
+
+async def _no_publication() -> None:
+    return None
+
+
+async def test_a_read_after_an_edit_never_takes_an_answer_begun_before_it():
+    """A miss joins the computation of its key under way, unless an edit came since it
+    began: that one read the old content, so the read computes afresh."""
+    cache = ResponseCache(store.MemoryStore(1 << 20), _no_publication, 30, 3600)
+    await _fill_across_an_edit(cache, cache)
+
+
+async def test_nor_one_begun_in_another_process(redis_prefix):
+    """Across processes sharing Redis the read waits for the other's claim, which that one
+    gives up once its answer is refused, rather than for the whole wait."""
+    async with Redis.from_url(TEST_REDIS_URL) as redis:
+        caches = [
+            ResponseCache(RedisStore(redis, redis_prefix), _no_publication, 30, 3600)
+            for _ in range(2)
+        ]
+        await _fill_across_an_edit(*caches)
+
+
+async def _fill_across_an_edit(before: ResponseCache, after: ResponseCache) -> None:
+    tags = frozenset({"article:1"})
+    edited = asyncio.Event()
+
+    async def old() -> Outcome:
+        await edited.wait()  # read before the edit, answered after it
+        return Outcome({"title": "old"}, True, 60, tags)
+
+    async def new() -> Outcome:
+        return Outcome({"title": "new"}, True, 60, tags)
+
+    begun = asyncio.create_task(before.fill("page", old))
+    await asyncio.sleep(0.05)  # its generation read and, over Redis, its claim taken
+    await after.invalidate(tags)
+    asyncio.get_running_loop().call_later(0.1, edited.set)
+    started = time.monotonic()
+    filled = await after.fill("page", new)
+    assert time.monotonic() - started < cache_module.WAIT_FOR_OTHERS_SECONDS
+    assert filled.outcome is not None
+    assert filled.outcome.body == {"title": "new"}
+    first = await begun
+    assert first.outcome is not None
+    assert first.outcome.body == {"title": "old"}  # for its own reader, sent before
+    assert first.entry is None  # and not kept
+    kept = await after.get("page")
+    assert kept is not None
+    assert orjson.loads(kept.body) == {"title": "new"}
 
 
 def test_every_type_a_query_can_reach_has_a_cache_hint():

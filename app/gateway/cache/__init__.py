@@ -55,7 +55,7 @@ class Outcome:
 @dataclass(frozen=True, slots=True)
 class Filled:
     outcome: Outcome | None  # None: another process's entry was taken instead
-    entry: Entry | None  # what was stored
+    entry: Entry | None  # what was stored (or would have been, with Redis down)
 
 
 Run = Callable[[], Awaitable[Outcome]]
@@ -79,7 +79,9 @@ class ResponseCache:
         self.stale_while_revalidate = stale_while_revalidate
         self.stale_if_error = stale_if_error
         self.purge = purge
-        self._flights: dict[str, asyncio.Task[Filled]] = {}
+        # Computations under way by key, with the generation each began in (None: not
+        # read yet): a read joins one only if no edit has come since it began.
+        self._flights: dict[str, tuple[int | None, asyncio.Task[Filled]]] = {}
         self._revalidating = 0
 
     @staticmethod
@@ -108,8 +110,16 @@ class ResponseCache:
 
     async def fill(self, key: str, run: Run) -> Filled:
         """Compute `key` and store it when it may be kept; concurrent calls for the same
-        key share one computation."""
-        flight = self._flights.get(key) or self._flight(key, run)
+        key share one computation, unless an edit came since it began: a read sent after
+        an edit returned must not take an answer computed before."""
+        try:
+            generation = await self.store.generation()
+        except RedisError as error:
+            logger.warning("response cache unavailable: Redis: %s", error)
+            return Filled(await run(), None)
+        began, flight = self._flights.get(key, (None, None))
+        if flight is None or began != generation:
+            flight = self._flight(key, run, generation)
         # Shielded: a client that goes away does not cancel the others' answer.
         return await asyncio.shield(flight)
 
@@ -119,12 +129,18 @@ class ResponseCache:
         if key in self._flights or self._revalidating >= MAX_REVALIDATIONS:
             return
         self._revalidating += 1
-        self._flight(key, run).add_done_callback(self._revalidated)
+        self._flight(key, run, None).add_done_callback(self._revalidated)
 
-    def _flight(self, key: str, run: Run) -> asyncio.Task[Filled]:
+    def _flight(self, key: str, run: Run, generation: int | None) -> asyncio.Task[Filled]:
         """Start computing `key`: the one computation its concurrent misses share."""
-        task = self._flights[key] = asyncio.create_task(self._fill(key, run))
-        task.add_done_callback(lambda _: self._flights.pop(key, None))
+        task = asyncio.create_task(self._fill(key, run, generation))
+        self._flights[key] = (generation, task)
+
+        def landed(_: asyncio.Task[Filled]) -> None:
+            if self._flights.get(key, (None, None))[1] is task:  # not a later one's place
+                del self._flights[key]
+
+        task.add_done_callback(landed)
         return task
 
     def _revalidated(self, task: asyncio.Task[Filled]) -> None:
@@ -161,12 +177,15 @@ class ResponseCache:
         """For app/related/maintain.py: the related lists of these articles changed."""
         await self.invalidate(f"related:{article_id}" for article_id in article_ids)
 
-    async def _fill(self, key: str, run: Run) -> Filled:
+    async def _fill(self, key: str, run: Run, generation: int | None) -> Filled:
         try:
-            generation = await self.store.generation()
+            if generation is None:
+                generation = await self.store.generation()
             claimed = await self.store.claim(key, WAIT_FOR_OTHERS_SECONDS)
-            if not claimed and (entry := await self._wait_for_other(key)) is not None:
-                return Filled(None, entry)
+            if not claimed:
+                entry, claimed = await self._wait_for_other(key)
+                if entry is not None:
+                    return Filled(None, entry)
         except RedisError as error:
             logger.warning("response cache unavailable: Redis: %s", error)
             return Filled(await run(), None)
@@ -188,14 +207,18 @@ class ResponseCache:
             known = self._publication = (await self._next_publication(), generation)
         return known[0]
 
-    async def _wait_for_other(self, key: str) -> Entry | None:
+    async def _wait_for_other(self, key: str) -> tuple[Entry | None, bool]:
+        """The entry that the process computing `key` stores, or the claim to compute it
+        here once that one gives up (its answer could not be kept: an edit came)."""
         deadline = time.monotonic() + WAIT_FOR_OTHERS_SECONDS
         while time.monotonic() < deadline:
             await asyncio.sleep(0.005)
             entry = await self.store.get(key)
             if entry is not None and entry.fresh:
-                return entry
-        return None
+                return entry, False
+            if await self.store.claim(key, WAIT_FOR_OTHERS_SECONDS):
+                return None, True
+        return None, False
 
     async def _store(self, key: str, outcome: Outcome, generation: int) -> Entry | None:
         if outcome.max_age <= 0:
@@ -212,8 +235,9 @@ class ResponseCache:
         except RedisError as error:
             logger.warning("response cache entry not stored: Redis: %s", error)
             return entry
-        if stored:
-            operation = metrics.operation_label(outcome.operation)
-            metrics.RESPONSE_CACHE_STORED_BYTES.labels(operation).inc(len(entry.body))
-            metrics.RESPONSE_CACHE_BYTES.set(self.store.size())
+        if not stored:  # an edit came while it was computed (or it is over the budget):
+            return None  # then HTTP caches are not told to keep it either
+        operation = metrics.operation_label(outcome.operation)
+        metrics.RESPONSE_CACHE_STORED_BYTES.labels(operation).inc(len(entry.body))
+        metrics.RESPONSE_CACHE_BYTES.set(self.store.size())
         return entry
