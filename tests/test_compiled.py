@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import nodes, queries
 
+from app.callers import Caller
 from app.context import Context
 from app.data.sql import Reads
 from app.db import make_sessionmaker
@@ -25,6 +26,7 @@ from scripts.bench import FRONT_PAGE, POPULAR, SEARCH
 from tests.factories import add_views, make_article, make_author, make_category, make_tag
 
 EXAMPLES = int(os.environ.get("NEWSGATE_FUZZ_EXAMPLES", "40"))
+PARTNER = Caller("key:1", frozenset({"views:write"}))
 
 DOCUMENTS: list[tuple[str, dict[str, Any]]] = [
     (FRONT_PAGE, {}),
@@ -142,6 +144,71 @@ async def test_site_documents_answer_as_graphql_core_does(
     used = {name: value for name, value in variables.items() if f"${name}" in query}
     planned, core = await _both(engine, reads, views, query, used)
     assert planned == core
+
+
+# Mutations of one root field run by their plan too; these change nothing (refused), so
+# graphql-core's run after the plan's sees the same database.
+REFUSED_MUTATIONS: list[tuple[str, dict[str, Any]]] = [
+    ("mutation ($id: ID!) { recordView(articleId: $id) { counted article { title } } }", {}),
+    ('mutation { recordViews(views: [{articleId: "QXJ0aWNsZTox"}]) { counted } }', {}),
+    (
+        """mutation ($id: ID!) {
+          updateArticle(input: {id: $id, version: 1, title: "New"}) { title }
+        }""",
+        {},
+    ),
+    ('mutation { createAuthor(input: {name: "Ana"}) { id name } }', {}),
+]
+
+
+@pytest.mark.parametrize(("query", "variables"), REFUSED_MUTATIONS)
+async def test_refused_mutations_answer_as_graphql_core_does(
+    engine, reads, views, newsroom, query, variables
+):
+    used = {"id": encode_id("Article", 10**6)} if "$id" in query else {}
+    planned, core = await _both(engine, reads, views, query, {**variables, **used})
+    assert planned == core
+    assert b'"errors"' in planned
+
+
+async def test_counted_views_answer_as_graphql_core_does(engine, reads, views, session):
+    """The same views of twin articles, by the plan and by graphql-core: the same answer,
+    errors at their index included, but for the article's ID."""
+    twins = [await make_article(session, slug=f"twin-{n}", title="Twin") for n in range(2)]
+    document = """mutation ($id: ID!) {
+      recordView(articleId: $id) { counted article { title viewCount } }
+    }"""
+    many = """mutation ($views: [ViewInput!]!) {
+      recordViews(views: $views) { counted results { articleId counted } }
+    }"""
+    answers = []
+    for planned, twin in ((True, twins[0]), (False, twins[1])):
+        gid = encode_id("Article", twin.id)
+        missing = encode_id("Article", 10**6)
+        rendered = []
+        for query, variables in (
+            (document, {"id": gid}),
+            (many, {"views": [{"articleId": gid}, {"articleId": missing}]}),
+        ):
+            context = Context(
+                sessionmaker=make_sessionmaker(engine), reads=reads, views=views, caller=PARTNER
+            )
+            result = await run(query, context, variables, planned=planned)
+            rendered.append(_rendered(result).replace(f'"{gid}"'.encode(), b'"<id>"'))
+        answers.append(rendered)
+    assert answers[0] == answers[1]
+    for query in (document, many):  # the first answer came by its plan
+        plans = analyse(schema._schema, query, None, context.settings.max_tokens).plans.values()
+        assert [plan for plan in plans if plan is not None]
+    assert b'"viewCount":1' in answers[0][0]
+    assert b'"NOT_FOUND"' in answers[0][1]
+    two_fields = """mutation {
+      a: createAuthor(input: {name: "A"}) { id } b: createAuthor(input: {name: "B"}) { id }
+    }"""
+    context = Context(sessionmaker=make_sessionmaker(engine), reads=reads, views=views)
+    await run(two_fields, context, {})  # refused; run by graphql-core, one field after the other
+    analysed = analyse(schema._schema, two_fields, None, context.settings.max_tokens)
+    assert list(analysed.plans.values()) == [None]
 
 
 DATETIMES = st.datetimes(timezones=st.just(UTC)).map(

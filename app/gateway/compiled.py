@@ -15,7 +15,8 @@ graphql-core gives: values are coerced by the same type functions, errors carry 
 same messages, locations and paths, and a failing non-null field nulls the nearest
 nullable position as graphql-core's error collection does (tests/test_compiled.py
 compares both on the trusted documents and on generated queries). What this does not
-plan (introspection, mutations, @defer and @stream) runs on graphql-core.
+plan (introspection, operations of several mutations, @defer and @stream) runs on
+graphql-core.
 """
 
 import asyncio
@@ -130,20 +131,27 @@ class Plan:
     selected: frozenset[tuple[str, str]]  # every (type, field) it asks for
 
 
+ROOTS = (OperationType.QUERY, OperationType.MUTATION)
+
+
 def compile_operation(executor: Executor[Any]) -> Plan:
     """The plan of the executor's operation, for its variables' @skip and @include."""
     operation = executor.operation
-    if operation.operation is not OperationType.QUERY or operation.directives:
-        raise Unsupported("only queries are planned")
-    query_type = _SCHEMA.query_type
-    assert query_type is not None
+    kind = operation.operation
+    if kind not in ROOTS or operation.directives:
+        raise Unsupported("only queries and mutations are planned")
+    root_type = _SCHEMA.get_root_type(kind)
+    assert root_type is not None
     collected = collect_fields(
-        _SCHEMA, executor.fragments, executor.variable_values, query_type, operation
+        _SCHEMA, executor.fragments, executor.variable_values, root_type, operation
     )
     if collected.new_defer_usages:
         raise Unsupported("@defer")
+    # A mutation's root fields run one after the other; one alone runs as a query's does.
+    if kind is OperationType.MUTATION and len(collected.grouped_field_set) != 1:
+        raise Unsupported("several mutations in one operation")
     planner = _Planner(executor)
-    root = planner.selection(query_type, collected.grouped_field_set)
+    root = planner.selection(root_type, collected.grouped_field_set)
     selected = frozenset(planner.selected)
     articles = ArticleColumns(
         ("Article", "body") in selected,
@@ -461,7 +469,8 @@ class Run:
             return
         container: Any = self.data
         for key in keys[:-1]:
-            if container is None:
+            # A list still being completed is not in place yet: it holds its item's null.
+            if container is None or (type(key) is str and key not in container):
                 return
             container = container[key]
         if container is not None:
@@ -515,7 +524,7 @@ MAX_PLANS_PER_DOCUMENT = 16  # one per combination of @skip/@include variables
 
 def plan_for(document: Document, executor: Executor[Any]) -> Plan | None:
     """The document's plan for the executor's variables, made on first use; None when the
-    operation is not a plannable query."""
+    operation cannot be planned."""
     shape = document.shape
     if shape is None:
         return None

@@ -54,14 +54,14 @@ class RecordViewsPayload:
         "index, for a view of an article that does not exist or is not published."
     )
     def results(self) -> list[RecordedView | None]:
-        # Awaitable entries let GraphQL null a missing article's entry and report it at its index.
+        # An error in place of an entry: GraphQL nulls the entry and reports it at its index.
         entries: list[Any] = [
             _entry(pk, outcome) for pk, outcome in zip(self.article_ids, self.outcomes, strict=True)
         ]
         return entries
 
 
-async def _entry(pk: int, outcome: Outcome) -> RecordedView:
+def _entry(pk: int, outcome: Outcome) -> RecordedView | NotFound:
     if outcome is Outcome.NOT_FOUND:
-        raise NotFound(f"No published article has the ID {encode_id('Article', pk)!r}.")
+        return NotFound(f"No published article has the ID {encode_id('Article', pk)!r}.")
     return RecordedView(article_id=encode_id("Article", pk), counted=outcome is Outcome.COUNTED)
