@@ -22,11 +22,11 @@ async def execute(
 ) -> ExecutionResult:
     """Run a document that app.gateway.limits.analyse has parsed and validated.
 
-    A query runs by its plan (app/gateway/compiled.py); anything else, or with `planned`
-    False, runs on graphql-core's executor with Strawberry's resolvers, as Strawberry's
-    Schema.execute would (that one would also look the document up again in its parse
-    and validation caches, through extension hooks that cost a tenth of a `recordView`
-    request's CPU).
+    A query, or a mutation of one root field, runs by its plan (app/gateway/compiled.py);
+    anything else, or with `planned` False, runs on graphql-core's executor with
+    Strawberry's resolvers, as Strawberry's Schema.execute would (that one would also
+    look the document up again in its parse and validation caches, through extension
+    hooks that cost a tenth of a `recordView` request's CPU).
     """
     if document.errors:
         return ExecutionResult(None, list(document.errors))
