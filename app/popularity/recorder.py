@@ -275,7 +275,7 @@ async def _count_views(connection: AsyncConnection, views: list[View]) -> list[O
     outcomes = [
         Outcome.COUNTED if view.article_id in published else Outcome.NOT_FOUND for view in views
     ]
-    await _mark_repeats(connection, statements.upsert_visitors, views, outcomes)
+    await _mark_repeats(connection, views, outcomes)
     counted = [
         view for view, outcome in zip(views, outcomes, strict=True) if outcome is Outcome.COUNTED
     ]
@@ -300,7 +300,7 @@ async def _count_views(connection: AsyncConnection, views: list[View]) -> list[O
 
 
 async def _mark_repeats(
-    connection: AsyncConnection, upsert: Any, views: list[View], outcomes: list[Outcome]
+    connection: AsyncConnection, views: list[View], outcomes: list[Outcome]
 ) -> None:
     """Turn COUNTED into REPEAT for a visitor's views within REPEAT_WINDOW of a counted one.
 
@@ -320,6 +320,7 @@ async def _mark_repeats(
             outcomes[index] = Outcome.REPEAT
         else:
             run.append(index)
+    upsert = _Statements.of(connection.dialect.name).upsert_visitors
     for round_ in range(max((len(run) for run in runs.values()), default=0)):
         # In key order, so that concurrent transactions lock rows in the same order.
         indexes = sorted(
