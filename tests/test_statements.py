@@ -124,3 +124,44 @@ def test_popular_is_two_statements(served):
     data, statements = statements_of(served, POPULAR)
     assert data["popularArticles"]
     assert len(statements) == 1, statements  # the ranking, with the authors
+
+
+def test_a_plan_no_value_changes_is_made_once_per_connection(served):
+    """A page walked in an index's order and a lookup by one unique key keep their plan
+    on their connection (app/data/sql.py: Query); a batch of keys is planned each time
+    for how many it holds."""
+    wait_for_startup(served)
+    client, server = served
+    psql(server, "postgres", "ALTER SYSTEM SET pg_stat_statements.track_planning = on")
+    psql(server, "postgres", "SELECT pg_reload_conf()")
+    latest = client.post("/graphql", json={"query": "{ latestNews(first: 10) { slug } }"})
+    slugs = [article["slug"] for article in latest.json()["data"]["latestNews"]]
+    psql(server, "postgres", "SELECT pg_stat_statements_reset()")
+    for slug in slugs:
+        for query, variables in ((ARTICLE_PAGE, {"slug": slug}), (FRONT_PAGE, {"first": 20})):
+            response = client.post("/graphql", json={"query": query, "variables": variables})
+            assert response.status_code == 200
+            assert "errors" not in response.json()
+    rows = psql(
+        server,
+        "postgres",
+        "SELECT calls || '|' || plans || '|' || regexp_replace(query, '\\s+', ' ', 'g') "
+        "FROM pg_stat_statements s JOIN pg_database d "
+        "ON d.oid = s.dbid WHERE d.datname = 'newsgate'",
+    )
+    plans = {}
+    for row in rows:
+        calls, made, text = row.split("|", 2)
+        plans[text] = (int(calls), int(made))
+
+    def of(fragment: str) -> tuple[int, int]:
+        (found,) = [counts for text, counts in plans.items() if fragment in text]
+        return found
+
+    by_slug = of("WHERE article.slug = $")
+    latest_page = of("ORDER BY article.published_at DESC, article.id DESC LIMIT")
+    tags = of("WHERE article_tag.article_id = ANY(")
+    assert by_slug[0] == latest_page[0] == len(slugs)
+    assert by_slug[1] <= len(slugs) // 2, plans
+    assert latest_page[1] <= len(slugs) // 2, plans
+    assert tags == (2 * len(slugs), 2 * len(slugs)), plans

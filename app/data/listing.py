@@ -301,10 +301,10 @@ def _page_query(listing: Listing, after: bool, parents: int, articles: ArticleCo
     Several parents' pages are one LIMIT query per parent glued with UNION ALL: each
     walks the index like a single page does, where ROW_NUMBER() over all parents would
     rank every article of every parent first."""
-    per_values = bool(listing.filter.tag_slugs)  # a tag on ten articles, or on a million
+    plan_once = _walks_one_index(listing)
     if parents <= 1:
         page = _one_page(listing, after, bindparam("scope_id"), article_select(articles))
-        return Query(page, per_values)
+        return Query(page, plan_once)
     pages = [
         select(
             _one_page(
@@ -321,7 +321,18 @@ def _page_query(listing: Listing, after: bool, parents: int, articles: ArticleCo
         article_select(articles, paged.c.parent)
         .join(paged, paged.c.id == ARTICLES.c.id)
         .order_by(paged.c.parent, *_ordering(listing)),
-        per_values,
+        plan_once,
+    )
+
+
+def _walks_one_index(listing: Listing) -> bool:
+    """Whether a page of `listing` walks the same index for any values: published articles
+    unfiltered, the site's or a parent's whose index leads with it (not a tag's, joined
+    through its taggings), in an indexed order (app/data/sql.py: Query)."""
+    if listing.filter != ArticleFilter():
+        return False
+    return listing.scope is None or (
+        listing.scope is not Scope.TAG and listing.order is not ArticleOrder.VIEWS_DESC
     )
 
 
@@ -406,12 +417,11 @@ def _count_query(listing: Listing) -> Query:
         return tallied
     if listing.scope is None:
         count = select(func.count().label("count")).select_from(ARTICLES)
-        return Query(_filtered(listing, count), plan_per_values=True)
+        return Query(_filtered(listing, count))
     scope = _scope_column(listing.scope)
     counts = select(scope.label("parent"), func.count().label("count")).select_from(ARTICLES)
     return Query(
-        _filtered(listing, counts).where(AnyOf(scope, [], name="scope_ids")).group_by(scope),
-        plan_per_values=True,
+        _filtered(listing, counts).where(AnyOf(scope, [], name="scope_ids")).group_by(scope)
     )
 
 
@@ -438,7 +448,8 @@ _NEXT_PUBLICATION = Query(
     select(ARTICLES.c.published_at)
     .where(ARTICLES.c.status == ArticleStatus.PUBLISHED, ARTICLES.c.published_at > now_parameter())
     .order_by(ARTICLES.c.published_at)
-    .limit(1)
+    .limit(1),
+    plan_once=True,
 )
 
 

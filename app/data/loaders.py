@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import cache, cached_property, partial
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
 from strawberry.dataloader import DataLoader
 
 from app.data.entities import (
@@ -34,8 +34,12 @@ _taggings: Table = ArticleTag.__table__  # type: ignore[attr-defined]
 
 
 @cache
-def _rows_by(table: Table, column: str, articles: ArticleColumns) -> Query:
+def _rows_by(table: Table, column: str, articles: ArticleColumns, one: bool) -> Query:
+    """Rows by the keys of a batch; by one key (an article page's batch), a unique key's
+    lookup, whose plan serves any key (app/data/sql.py: Query)."""
     stmt = article_select(articles) if table is ARTICLES else select(*entity_columns(table))
+    if one:
+        return Query(stmt.where(table.c[column] == bindparam("keys")), plan_once=True)
     return Query(stmt.where(AnyOf(table.c[column], [], name="keys")))
 
 
@@ -47,7 +51,10 @@ async def load_rows_by(
     articles: ArticleColumns = WHOLE_ARTICLES,
 ) -> list[Row | None]:
     """Rows of `table` whose unique `column` (id or slug) is each key, None where missing."""
-    rows = await reads.rows(_rows_by(table, column, articles), keys=list(keys))
+    one = len(keys) == 1
+    rows = await reads.rows(
+        _rows_by(table, column, articles, one), keys=keys[0] if one else list(keys)
+    )
     found = {row.pk if column == "id" else getattr(row, column): row for row in rows}
     return [found.get(key) for key in keys]
 

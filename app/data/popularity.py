@@ -71,7 +71,8 @@ def _views_query(windows: tuple[Window, ...]) -> Query:
         select(_buckets.c.article_id, *sums)
         .where(AnyOf(_buckets.c.article_id, [], name="keys"))
         .where(_buckets.c.starts_at >= bindparam("earliest", type_=_buckets.c.starts_at.type))
-        .group_by(_buckets.c.article_id)
+        .group_by(_buckets.c.article_id),
+        plan_once=True,  # one table, read by its primary key
     )
 
 
@@ -118,7 +119,9 @@ def _ranked_query(
     if score.table is _popularity:
         stmt = stmt.join(_popularity, _popularity.c.article_id == ARTICLES.c.id)
         tiebreak = _popularity.c.article_id  # the popularity index's second column
-    return Query(stmt.order_by(score.desc(), tiebreak.desc()).limit(bindparam("first")))
+    # Unnarrowed, the ranking's index is walked in its order for any values.
+    plain = not (category or language)
+    return Query(stmt.order_by(score.desc(), tiebreak.desc()).limit(bindparam("first")), plain)
 
 
 async def ranked_articles(

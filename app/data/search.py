@@ -345,8 +345,7 @@ def _statement(
             (engine.snippet() if snippets else literal("")).label("snippet"),
         )
         .join(page, page.c.id == ARTICLES.c.id)
-        .order_by(*page_order),
-        plan_per_values=True,
+        .order_by(*page_order)
     )
 
 

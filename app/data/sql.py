@@ -33,15 +33,20 @@ class Query:
     """A Core statement whose values come as named parameters when it runs, so that it is
     built and compiled once however often it runs.
 
-    PostgreSQL plans a statement it has run a few times once for all values, unless
-    `plan_per_values`: for statements whose best plan depends on how many rows a value
-    matches (a search's words, a tag: one in ten articles or one in a million)."""
+    PostgreSQL plans a statement each time it runs, for its values: how many rows a value
+    matches (a search's words, a tag: one in ten articles or one in a million) decides
+    the best plan, and so does how many keys a batch holds. With `plan_once`, the plan
+    made for one run serves every later one on the connection, which saves its planning
+    each time (more than running it takes, for a page or a key lookup): for statements
+    whose plan no value can change, a unique key's lookup or an index walked in its
+    order up to a LIMIT. Only there: a plan made once sees a batch's keys as ten and a
+    date as a third of the rows, and joins a whole table where a few lookups would do."""
 
-    __slots__ = ("_postgresql", "plan_per_values", "statement")
+    __slots__ = ("_postgresql", "plan_once", "statement")
 
-    def __init__(self, statement: Any, plan_per_values: bool = False) -> None:
+    def __init__(self, statement: Any, plan_once: bool = False) -> None:
         self.statement = statement  # a Core select
-        self.plan_per_values = plan_per_values
+        self.plan_once = plan_once
         self._postgresql: tuple[str, list[tuple[str, Any, Callable[[Any], Any] | None]]] | None
         self._postgresql = None
 
@@ -97,9 +102,9 @@ async def _keep(connection: asyncpg.Connection) -> None:
 class PostgresReads:
     dialect = "postgresql"
 
-    def __init__(self, pool: asyncpg.Pool, per_values_pool: asyncpg.Pool) -> None:
-        self._pool = pool  # PostgreSQL's plan cache on: key lookups and plain pages
-        self._per_values_pool = per_values_pool  # each statement planned for its values
+    def __init__(self, pool: asyncpg.Pool, plan_once_pool: asyncpg.Pool) -> None:
+        self._pool = pool  # each statement planned for its values
+        self._plan_once_pool = plan_once_pool  # a statement's plan kept for all values
 
     @classmethod
     async def connect(cls, settings: Settings) -> "PostgresReads":
@@ -114,9 +119,9 @@ class PostgresReads:
                 record_class=Record,
                 reset=_keep,
             )
-            # A cached plan saves planning each time: a quarter of PostgreSQL's work
-            # for the front page (measured with scripts/bench.py).
-            for plan_cache_mode in ("auto", "force_custom_plan")
+            # "auto" would keep planning: a plan for any values looks costlier than
+            # one for the values at hand, and often is (see Query).
+            for plan_cache_mode in ("force_custom_plan", "force_generic_plan")
         ]
         return cls(*pools)
 
@@ -132,7 +137,7 @@ class PostgresReads:
 
     async def rows(self, query: Query, /, **values: Any) -> list[Row]:
         sql, arguments = self.sql(query, values)
-        pool = self._per_values_pool if query.plan_per_values else self._pool
+        pool = self._plan_once_pool if query.plan_once else self._pool
         async with pool.acquire() as connection:
             started = time.perf_counter()
             rows: list[Row] = await connection.fetch(sql, *arguments)
@@ -141,7 +146,7 @@ class PostgresReads:
 
     async def close(self) -> None:
         await self._pool.close()
-        await self._per_values_pool.close()
+        await self._plan_once_pool.close()
 
 
 class SQLiteReads:

@@ -87,7 +87,7 @@ def parse_scopes(text: str) -> frozenset[str]:
     return scopes
 
 
-_KEY = Query(select(_keys).where(_keys.c.key_hash == bindparam("key_hash")))
+_KEY = Query(select(_keys).where(_keys.c.key_hash == bindparam("key_hash")), plan_once=True)
 
 
 async def _partner(key: str, reads: Reads, sessionmaker: SessionMaker) -> Caller:
