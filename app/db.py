@@ -77,8 +77,8 @@ SERVER_SETTINGS = {
     "jit": "off",
     # Plan each statement for its values: how many articles a word or a tag matches
     # varies by orders of magnitude, and a plan cached for one value can be ruinous
-    # for another. Planning costs well under a millisecond. (Reads that do not care
-    # choose: app/data/sql.py.)
+    # for another. Planning costs well under a millisecond. (Reads whose plan no value
+    # changes keep theirs: app/data/sql.py.)
     "plan_cache_mode": "force_custom_plan",
 }
 
