@@ -249,3 +249,26 @@ async def test_search_highlights_only_when_snippets_are_asked_for(gql, statement
         highlighted = [s for s in statements.statements if any(h in s for h in highlighting)]
         assert bool(highlighted) is asks
     assert result.data["search"]["edges"][0]["snippet"]  # a passage (engines choose which)
+
+
+async def test_tags_come_with_their_articles_in_the_order_their_own_statement_gives(
+    engine, reads, views, gql, statements, session
+):
+    # Made out of name order, one with a name no ASCII sort places: the order is the
+    # database's own ORDER BY tag.name, as the tags' own statement gives it.
+    tags = [await make_tag(session, name=name) for name in ("Zebra", "Élection", "alpha", "Bus")]
+    await make_article(session, slug="tagged", tags=tags)
+    await make_article(session, slug="untagged")
+    query = """{
+      article(slug: "tagged") { tags { id name slug } }
+      latestNews(first: 5) { slug tags { name } }
+    }"""
+    planned, core = await _both(engine, reads, views, query, {})
+    assert planned == core
+    data = orjson.loads(planned)["data"]
+    assert len(data["article"]["tags"]) == 4
+    assert {"slug": "untagged", "tags": []} in data["latestNews"]
+    statements.clear()
+    assert (await gql(query)).errors is None  # by the plan: the tags in the articles' rows
+    assert len(statements.statements) == 2, statements.statements
+    assert all("tags__json" in s for s in statements.statements), statements.statements

@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, literal, select
+import orjson
+from sqlalchemy import ColumnElement, FunctionElement, Select, Table, Text, literal, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import SQLModel
 
 from app.data.sql import PlainRow, Row
@@ -51,11 +54,13 @@ RELATIONS: dict[str, tuple[Table, str]] = {
 @dataclass(frozen=True)
 class ArticleColumns:
     """What a request's article rows carry: the body or not (bodies are most of an
-    article's bytes, and only an article page shows one), and which to-one relations
-    come along, joined in the same statement, when the request shows them."""
+    article's bytes, and only an article page shows one), which to-one relations come
+    along, joined in the same statement, and whether the tags do, as JSON in
+    `tags__json` (see tag_rows), when the request shows them."""
 
     body: bool = True
     relations: frozenset[str] = frozenset()
+    tags: bool = False
 
 
 WHOLE_ARTICLES = ArticleColumns()  # what graphql-core's path reads: no plan tells it less
@@ -70,7 +75,64 @@ def article_select(columns: ArticleColumns, *extra: Any) -> Select[Any]:
         table, key = RELATIONS[name]
         source = source.join(table, table.c.id == ARTICLES.c[key])
         selected += [column.label(f"{name}__{column.key}") for column in entity_columns(table)]
+    if columns.tags:
+        selected.append(tags_as_json(ARTICLES.c.id).label("tags__json"))
     return select(*selected, *extra).select_from(source)
+
+
+class tags_as_json(FunctionElement[str]):
+    """The tags of the article whose id is the argument, by name, as a JSON array of
+    their rows (without `typename`): a subquery of the article's own statement, where
+    a statement of their own would cost a round trip and its planning."""
+
+    type = Text()
+    inherit_cache = True
+
+
+# A tag row's columns in the JSON: (key, column of the tag table).
+_TAG_FIELDS = [
+    ("pk" if column.name == "id" else column.name, column.name)
+    for column in TAGS.c
+    if column.name not in UNREAD
+]
+_TAG_COLUMNS = ", ".join(f"tag.{column}" for _, column in _TAG_FIELDS)
+
+
+@compiles(tags_as_json, "postgresql")
+def _tags_as_json_postgresql(element: tags_as_json, compiler: SQLCompiler, **kw: Any) -> str:
+    # Each tag looked up by its key (OFFSET 0 keeps the subquery from being joined):
+    # joined, PostgreSQL would hash the whole tag table again for every article.
+    (article_id,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    fields = ", ".join(f"'{key}', tag.{column}" for key, column in _TAG_FIELDS)
+    return (
+        f"(SELECT coalesce(json_agg(json_build_object({fields}) ORDER BY tag.name, tag.id), "
+        f"'[]') FROM article_tag CROSS JOIN LATERAL (SELECT {_TAG_COLUMNS} FROM tag "
+        f"WHERE tag.id = article_tag.tag_id OFFSET 0) AS tag "
+        f"WHERE article_tag.article_id = {article_id})"
+    )
+
+
+@compiles(tags_as_json)
+def _tags_as_json_sqlite(element: tags_as_json, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite (before 3.44) has no ORDER BY in an aggregate; it aggregates an ordered
+    # subquery in its order, which it does not flatten into an aggregate.
+    (article_id,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    fields = ", ".join(f"'{key}', {column}" for key, column in _TAG_FIELDS)
+    return (
+        f"(SELECT coalesce(json_group_array(json_object({fields})), '[]') FROM "
+        f"(SELECT {_TAG_COLUMNS} FROM article_tag JOIN tag ON tag.id = article_tag.tag_id "
+        f"WHERE article_tag.article_id = {article_id} ORDER BY tag.name, tag.id))"
+    )
+
+
+def tag_rows(articles: Sequence[Row]) -> dict[int, list[Row]]:
+    """The tags that came with `articles` (ArticleColumns.tags), by article id."""
+    return {
+        article["pk"]: [
+            PlainRow(typename="Tag", **tag) for tag in orjson.loads(article["tags__json"])
+        ]
+        for article in articles
+    }
 
 
 @cache

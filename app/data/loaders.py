@@ -20,6 +20,7 @@ from app.data.entities import (
     article_select,
     entity_columns,
     relation_rows,
+    tag_rows,
 )
 from app.data.listing import CountKey, PageKey, load_article_counts, load_article_pages
 from app.data.popularity import ViewsKey, load_views
@@ -161,17 +162,19 @@ class Loaders:
         return self._loader(load, tag)
 
     def prime_relations(self, articles: Iterable[Row]) -> None:
-        """Prime the author and category loaders with the rows that came with `articles`
-        (ArticleColumns.relations): their loads then need no statement of their own. Every
+        """Prime the author, category and tags loaders with the rows that came with
+        `articles` (ArticleColumns): their loads then need no statement of their own. Every
         article read passes here: its cache tag is noted."""
-        relations = self.article_columns.relations
-        if relations or self.tags is not None:
+        columns = self.article_columns
+        if columns.relations or columns.tags or self.tags is not None:
             rows = list(articles)
             if self.tags is not None:
                 self.tags.update(f"article:{row.pk}" for row in rows)
-            for name in relations:
+            for name in columns.relations:
                 loader: DataLoader[int, Row | None] = getattr(self, f"{name}_by_id")
                 loader.prime_many(relation_rows(rows, name))
+            if columns.tags:
+                self.tags_by_article_id.prime_many(tag_rows(rows))
 
     @cached_property
     def article_by_id(self) -> DataLoader[int, Row | None]:

@@ -127,7 +127,7 @@ class Field:
 class Plan:
     root: Selection
     fields: int  # how many Fields it has
-    articles: ArticleColumns  # what the document asks of articles: the body, relations
+    articles: ArticleColumns  # what the document asks of articles: the body, relations, tags
     selected: frozenset[tuple[str, str]]  # every (type, field) it asks for
 
 
@@ -156,6 +156,7 @@ def compile_operation(executor: Executor[Any]) -> Plan:
     articles = ArticleColumns(
         ("Article", "body") in selected,
         frozenset(name for name in RELATIONS if ("Article", name) in selected),
+        ("Article", "tags") in selected,
     )
     return Plan(root, planner.count, articles, selected)
 
