@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy import Table, bindparam, exists, func, literal_column, select
 
 from app.data.entities import ARTICLES, WHOLE_ARTICLES, ArticleColumns, article_select
 from app.data.sql import Query, Reads, Row
@@ -32,11 +32,19 @@ class RelatedKey:
     first: int
 
 
-@lru_cache(maxsize=8)
-def _listed(articles: ArticleColumns) -> Query:
-    """Rows of the stored lists of `source_ids`, best first, with their `source_id`."""
+@lru_cache(maxsize=16)
+def _listed(articles: ArticleColumns, one: bool) -> Query:
+    """Rows of the stored lists of `source_ids`, best first, with their `source_id`. For
+    one source, a statement whose plan serves any article (app/data/sql.py: Query): a
+    list holds at most 20 rows, each related article looked up by its key."""
     related = ARTICLES.alias("related")
     source = _lists.c.article_id
+    # OFFSET 0 keeps the check a lookup per row of the list: as a join, PostgreSQL may
+    # plan to read every published article for 20 rows.
+    on_site = select(related.c.id).where(
+        related.c.id == _lists.c.related_id, public(now_parameter(), related)
+    )
+    sources = source == bindparam("source_ids") if one else AnyOf(source, [], name="source_ids")
     ranked = (
         select(
             _lists.c.article_id.label("source_id"),
@@ -47,15 +55,15 @@ def _listed(articles: ArticleColumns) -> Query:
             .over(partition_by=source, order_by=(_lists.c.score.desc(), _lists.c.related_id.desc()))
             .label("rank"),
         )
-        .join(related, related.c.id == _lists.c.related_id)
-        .where(AnyOf(_lists.c.article_id, [], name="source_ids"), public(now_parameter(), related))
+        .where(sources, exists(on_site.offset(literal_column("0"))))
         .subquery()
     )
     return Query(
         article_select(articles, ranked.c.source_id)
         .join(ranked, ranked.c.related_id == ARTICLES.c.id)
         .where(ranked.c.rank <= bindparam("first"), ranked.c.score >= RELATIVE_CUT * ranked.c.best)
-        .order_by(ranked.c.source_id, ranked.c.rank)
+        .order_by(ranked.c.source_id, ranked.c.rank),
+        plan_once=one,
     )
 
 
@@ -68,7 +76,10 @@ async def load_related(
     """Up to `first` related articles per key, best first, never the article itself."""
     first = max(key.first for key in keys)
     source_ids = [key.article_id for key in keys]
+    one = len(source_ids) == 1
+    listed = _listed(articles, one)
     by_source: defaultdict[int, list[Row]] = defaultdict(list)
-    for row in await reads.rows(_listed(articles), source_ids=source_ids, first=first, now=now):
+    sources = source_ids[0] if one else source_ids
+    for row in await reads.rows(listed, source_ids=sources, first=first, now=now):
         by_source[row.source_id].append(row)
     return [by_source[key.article_id][: key.first] for key in keys]
