@@ -96,6 +96,7 @@ _TAG_FIELDS = [
     if column.name not in UNREAD
 ]
 _TAG_COLUMNS = ", ".join(f"tag.{column}" for _, column in _TAG_FIELDS)
+_TAG_OBJECT = ", ".join(f"'{key}', tag.{column}" for key, column in _TAG_FIELDS)
 
 
 @compiles(tags_as_json, "postgresql")
@@ -103,9 +104,8 @@ def _tags_as_json_postgresql(element: tags_as_json, compiler: SQLCompiler, **kw:
     # Each tag looked up by its key (OFFSET 0 keeps the subquery from being joined):
     # joined, PostgreSQL would hash the whole tag table again for every article.
     (article_id,) = (compiler.process(arg, **kw) for arg in element.clauses)
-    fields = ", ".join(f"'{key}', tag.{column}" for key, column in _TAG_FIELDS)
     return (
-        f"(SELECT coalesce(json_agg(json_build_object({fields}) ORDER BY tag.name, tag.id), "
+        f"(SELECT coalesce(json_agg(json_build_object({_TAG_OBJECT}) ORDER BY tag.name, tag.id), "
         f"'[]') FROM article_tag CROSS JOIN LATERAL (SELECT {_TAG_COLUMNS} FROM tag "
         f"WHERE tag.id = article_tag.tag_id OFFSET 0) AS tag "
         f"WHERE article_tag.article_id = {article_id})"
@@ -117,11 +117,10 @@ def _tags_as_json_sqlite(element: tags_as_json, compiler: SQLCompiler, **kw: Any
     # SQLite (before 3.44) has no ORDER BY in an aggregate; it aggregates an ordered
     # subquery in its order, which it does not flatten into an aggregate.
     (article_id,) = (compiler.process(arg, **kw) for arg in element.clauses)
-    fields = ", ".join(f"'{key}', {column}" for key, column in _TAG_FIELDS)
     return (
-        f"(SELECT coalesce(json_group_array(json_object({fields})), '[]') FROM "
+        f"(SELECT coalesce(json_group_array(json_object({_TAG_OBJECT})), '[]') FROM "
         f"(SELECT {_TAG_COLUMNS} FROM article_tag JOIN tag ON tag.id = article_tag.tag_id "
-        f"WHERE article_tag.article_id = {article_id} ORDER BY tag.name, tag.id))"
+        f"WHERE article_tag.article_id = {article_id} ORDER BY tag.name, tag.id) AS tag)"
     )
 
 
