@@ -27,7 +27,7 @@ from tests.conftest import TEST_REDIS_URL
 from tests.factories import make_article, make_author
 
 FRONT_PAGE = """query FrontPage {
-  articles(first: 5) { edges { node { title author { name } tags { name } } } }
+  articles(first: 5) { edges { node { title author { name } tags { name } views(window: WEEK) } } }
 }"""
 
 
@@ -65,10 +65,11 @@ async def test_metrics_count_requests_by_operation_and_outcome(make_client, sess
     assert change(before, after, requests, operation="anonymous", outcome="client_error") == 1
     errors = "newsgate_graphql_errors_total"
     assert change(before, after, errors, code="GRAPHQL_VALIDATION_FAILED") == 1
-    # Each front page: its authors come with its articles; its tags are one batch of three.
+    # Each front page: its authors and tags come with its articles; its views are one batch
+    # of three.
     batches = "newsgate_dataloader_batch_size"
-    assert change(before, after, f"{batches}_count", loader="load_tags_by_article_id") == 2
-    assert change(before, after, f"{batches}_sum", loader="load_tags_by_article_id") == 6
+    assert change(before, after, f"{batches}_count", loader="load_views") == 2
+    assert change(before, after, f"{batches}_sum", loader="load_views") == 6
     assert change(before, after, "newsgate_request_sql_statements_count") == 4
     assert change(before, after, "newsgate_request_sql_statements_sum") >= 4
     assert change(before, after, "newsgate_request_db_seconds_sum") > 0
@@ -302,8 +303,8 @@ async def test_tracing_makes_a_span_per_request_with_a_child_per_loader_batch(
     (request,) = [span for span in finished if span.name == "POST /graphql FrontPage"]
     batches = [span for span in finished if span.name.startswith("dataloader ")]
     assert {span.name for span in batches} == {
-        "dataloader load_article_pages",  # with the authors, joined
-        "dataloader load_tags_by_article_id",
+        "dataloader load_article_pages",  # with the authors and tags
+        "dataloader load_views",
     }
     assert {span.parent.span_id for span in batches} == {request.context.span_id}
     # It continues the caller's trace.

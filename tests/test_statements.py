@@ -159,8 +159,8 @@ def test_a_plan_no_value_changes_is_made_once_per_connection(served):
     )
     plans = {}
     for row in rows:
-        calls, made, text = row.split("|", 2)
-        plans[text] = (int(calls), int(made))
+        ran, planned, text = row.split("|", 2)
+        plans[text] = (int(ran), int(planned))
 
     def of(fragment: str) -> tuple[int, int]:
         (found,) = [counts for text, counts in plans.items() if fragment in text]
