@@ -106,6 +106,17 @@ async def _learn_key_arrays(connection: asyncpg.Connection) -> None:
     await connection.prepare("SELECT $1::integer[], $2::text[]")
 
 
+# How each pool's statements are planned. "auto" would keep planning: a plan for any
+# values looks costlier than one for the values at hand, and often is (see Query).
+_EACH_RUN = {"plan_cache_mode": "force_custom_plan"}
+_ONCE = {
+    "plan_cache_mode": "force_generic_plan",
+    # A plan for any values takes a LIMIT to keep a tenth of the rows, and would start
+    # parallel workers for it: milliseconds, for the ten most viewed of a million.
+    "max_parallel_workers_per_gather": "0",
+}
+
+
 class PostgresReads:
     dialect = "postgresql"
 
@@ -122,14 +133,12 @@ class PostgresReads:
                 min_size=1,
                 max_size=settings.db_pool_size + settings.db_max_overflow,
                 timeout=settings.db_connect_timeout_seconds,  # a server gone fails fast
-                server_settings={**SERVER_SETTINGS, "plan_cache_mode": plan_cache_mode},
+                server_settings={**SERVER_SETTINGS, **planning},
                 record_class=Record,
                 init=_learn_key_arrays,
                 reset=_keep,
             )
-            # "auto" would keep planning: a plan for any values looks costlier than
-            # one for the values at hand, and often is (see Query).
-            for plan_cache_mode in ("force_custom_plan", "force_generic_plan")
+            for planning in (_EACH_RUN, _ONCE)
         ]
         return cls(*pools)
 
