@@ -20,7 +20,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.data.entities import ArticleColumns
 from app.data.listing import ArticleFilter
-from app.data.search import SearchOrder, _parameters, _statement, _tsquery_query
+from app.data.search import (
+    SearchOrder,
+    _parameters,
+    _statement,
+    _tsquery_query,
+    any_language,
+)
 from app.data.sql import PostgresReads
 
 WORDS = ["flood", "budget", "election", "football", "vaccine", "rail", "court", "market"]
@@ -66,7 +72,7 @@ async def compare(url: str, words: list[str]) -> None:
             # Parsed in each language, as a search without a language filter is.
             parse, parse_arguments = PostgresReads.sql(_tsquery_query(False), {"query": word})
             parsed = await connection.fetchrow(parse, *parse_arguments)
-            tsquery = " | ".join(sorted({f"({part})" for part in parsed.values() if part}))
+            tsquery = any_language(parsed.values())
             values = _parameters("", tsquery, 20, now, None)
             arguments = [literal(values.get(name, default)) for name, default, _ in parameters]
             results[word][mode] = await execution_ms(connection, arguments)

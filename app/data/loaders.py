@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import cache, cached_property, partial
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, select
 from strawberry.dataloader import DataLoader
 
 from app.data.entities import (
@@ -25,7 +25,7 @@ from app.data.entities import (
 from app.data.listing import CountKey, PageKey, load_article_counts, load_article_pages
 from app.data.popularity import ViewsKey, load_views
 from app.data.related import RelatedKey, load_related
-from app.data.sql import Query, Reads, Row
+from app.data.sql import Query, Reads, Row, among, bound_keys
 from app.db import AnyOf
 from app.ops.record import observe_batches
 from models import ArticleTag
@@ -39,9 +39,7 @@ def _rows_by(table: Table, column: str, articles: ArticleColumns, one: bool) -> 
     """Rows by the keys of a batch; by one key (an article page's batch), a unique key's
     lookup, whose plan serves any key (app/data/sql.py: Query)."""
     stmt = article_select(articles) if table is ARTICLES else select(*entity_columns(table))
-    if one:
-        return Query(stmt.where(table.c[column] == bindparam("keys")), plan_once=True)
-    return Query(stmt.where(AnyOf(table.c[column], [], name="keys")))
+    return Query(stmt.where(among(table.c[column], "keys", one)), plan_once=one)
 
 
 async def load_rows_by(
@@ -52,10 +50,8 @@ async def load_rows_by(
     articles: ArticleColumns = WHOLE_ARTICLES,
 ) -> list[Row | None]:
     """Rows of `table` whose unique `column` (id or slug) is each key, None where missing."""
-    one = len(keys) == 1
-    rows = await reads.rows(
-        _rows_by(table, column, articles, one), keys=keys[0] if one else list(keys)
-    )
+    query = _rows_by(table, column, articles, len(keys) == 1)
+    rows = await reads.rows(query, keys=bound_keys(keys))
     found = {row.pk if column == "id" else getattr(row, column): row for row in rows}
     return [found.get(key) for key in keys]
 

@@ -17,8 +17,7 @@ from functools import lru_cache
 from sqlalchemy import Table, bindparam, exists, func, literal_column, select
 
 from app.data.entities import ARTICLES, WHOLE_ARTICLES, ArticleColumns, article_select
-from app.data.sql import Query, Reads, Row
-from app.db import AnyOf
+from app.data.sql import Query, Reads, Row, among, bound_keys
 from app.related.ranking import RELATIVE_CUT
 from app.visibility import now_parameter, public
 from models import RelatedArticle
@@ -44,7 +43,6 @@ def _listed(articles: ArticleColumns, one: bool) -> Query:
     on_site = select(related.c.id).where(
         related.c.id == _lists.c.related_id, public(now_parameter(), related)
     )
-    sources = source == bindparam("source_ids") if one else AnyOf(source, [], name="source_ids")
     ranked = (
         select(
             _lists.c.article_id.label("source_id"),
@@ -55,7 +53,7 @@ def _listed(articles: ArticleColumns, one: bool) -> Query:
             .over(partition_by=source, order_by=(_lists.c.score.desc(), _lists.c.related_id.desc()))
             .label("rank"),
         )
-        .where(sources, exists(on_site.offset(literal_column("0"))))
+        .where(among(source, "source_ids", one), exists(on_site.offset(literal_column("0"))))
         .subquery()
     )
     return Query(
@@ -76,10 +74,8 @@ async def load_related(
     """Up to `first` related articles per key, best first, never the article itself."""
     first = max(key.first for key in keys)
     source_ids = [key.article_id for key in keys]
-    one = len(source_ids) == 1
-    listed = _listed(articles, one)
+    listed = _listed(articles, len(source_ids) == 1)
     by_source: defaultdict[int, list[Row]] = defaultdict(list)
-    sources = source_ids[0] if one else source_ids
-    for row in await reads.rows(listed, source_ids=sources, first=first, now=now):
+    for row in await reads.rows(listed, source_ids=bound_keys(source_ids), first=first, now=now):
         by_source[row.source_id].append(row)
     return [by_source[key.article_id][: key.first] for key in keys]

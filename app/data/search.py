@@ -11,6 +11,7 @@ the ones worth ranking.
 
 import html
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
@@ -196,6 +197,11 @@ async def _tsquery(reads: Reads, query: str, language: str | None) -> str | None
     (parsed,) = await reads.rows(
         _tsquery_query(language is not None), query=query, language=language
     )
+    return any_language(parsed)
+
+
+def any_language(parsed: Iterable[str | None]) -> str | None:
+    """The query's parse in each language, ORed; None when each is empty (stop words)."""
     return " | ".join(sorted({f"({part})" for part in parsed if part})) or None
 
 

@@ -14,11 +14,12 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import asyncpg
+from sqlalchemy import ColumnElement, bindparam
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.db import READS_ONLY, SERVER_SETTINGS
+from app.db import READS_ONLY, SERVER_SETTINGS, AnyOf
 from app.ops import record
 from app.settings import Settings
 
@@ -60,6 +61,18 @@ class Query:
             parameters = [(name, compiled.params.get(name), processors.get(name)) for name in names]
             self._postgresql = (compiled.string, parameters)
         return self._postgresql
+
+
+def among(column: Any, name: str, one: bool) -> ColumnElement[bool]:
+    """`column` is one of a batch's keys, bound as `name` (see bound_keys). For a batch of
+    one key, `= :name`: a unique key's lookup, whose plan serves any key (plan_once);
+    for more, AnyOf, planned for how many they are."""
+    return column == bindparam(name) if one else AnyOf(column, [], name=name)
+
+
+def bound_keys(keys: Sequence[Any]) -> Any:
+    """A batch's keys as `among` takes them: the key itself, for a batch of one."""
+    return keys[0] if len(keys) == 1 else list(keys)
 
 
 class Reads(Protocol):
