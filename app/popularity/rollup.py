@@ -65,8 +65,9 @@ async def refresh_popularity(engine: AsyncEngine, now: datetime, half_life: time
 async def _age_out(connection: AsyncConnection, now: datetime) -> None:
     """Mark dirty the articles with buckets that left a window since the clock's time."""
     last = (await connection.execute(select(_clock.c.refreshed_at))).scalar()
-    if last is None:
-        await connection.execute(insert_for(connection)(_clock).values(id=1, refreshed_at=now))
+    if last is None:  # the first refresh: of several at once (workers starting), one sets it
+        first = insert_for(connection)(_clock).values(id=1, refreshed_at=now)
+        await connection.execute(first.on_conflict_do_nothing())
         return
     if now <= last:
         return
