@@ -1,9 +1,12 @@
 """What operators see: /metrics, one log line per request, request ids, /readyz, tracing."""
 
 import asyncio
+import io
 import json
 import logging
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -19,10 +22,10 @@ from starlette.testclient import TestClient
 
 from app.main import create_app
 from app.ops import tracing
-from app.ops.logs import JsonFormatter, TextFormatter
+from app.ops.logs import BatchedStreamHandler, JsonFormatter, TextFormatter
 from app.settings import Settings
 from scripts.private_postgres import free_port
-from scripts.serving import balanced_connections, post, server
+from scripts.serving import ROOT, balanced_connections, post, server
 from tests.conftest import TEST_REDIS_URL
 from tests.factories import make_article, make_author
 
@@ -159,6 +162,52 @@ def settled_readiness(client):
         if "no answer" not in str(response.json()["checks"]):
             break
     return response
+
+
+def _batched(stream: io.StringIO, flush_seconds: float) -> logging.Logger:
+    handler = BatchedStreamHandler()
+    handler.setStream(stream)
+    handler.flush_seconds = flush_seconds
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    logger = logging.getLogger(f"newsgate.test.{uuid.uuid4().hex}")
+    logger.propagate = False
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    return logger
+
+
+async def test_log_lines_are_written_in_batches_and_never_held_long():
+    stream = io.StringIO()
+    logger = _batched(stream, flush_seconds=0.05)
+    logger.info("one")
+    logger.info("two")
+    assert stream.getvalue() == ""  # waiting to go out together
+    await asyncio.sleep(0.2)
+    assert stream.getvalue() == "INFO one\nINFO two\n"
+    logger.info("three")
+    logger.warning("four")  # a warning goes out at once, after what waited before it
+    assert stream.getvalue().endswith("INFO three\nWARNING four\n")
+    logger.info("x" * BatchedStreamHandler.max_bytes)  # so does a full buffer
+    assert stream.getvalue().endswith("x\n")
+
+
+def test_log_lines_without_an_event_loop_are_written_at_once_and_none_lost_at_exit():
+    stream = io.StringIO()
+    _batched(stream, flush_seconds=60).info("from a script")
+    assert stream.getvalue() == "INFO from a script\n"
+    # A line that waits for its batch when the process ends is written by logging's shutdown.
+    program = (
+        "import asyncio, logging\n"
+        "from app.ops import logs\n"
+        "logs.configure('info', json=False)\n"
+        "async def main():\n"
+        "    logging.getLogger('newsgate.access').info('the last request')\n"
+        "asyncio.run(main())\n"
+    )
+    ended = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=30, cwd=ROOT
+    )
+    assert "the last request" in ended.stderr
 
 
 def test_readyz_checks_the_database_and_redis(make_client, redis_prefix):
