@@ -21,8 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.data.entities import ArticleColumns
 from app.data.listing import ArticleFilter
 from app.data.search import (
+    EARLIEST,
     SearchOrder,
     _parameters,
+    _period_starts_query,
     _statement,
     _tsquery_query,
     any_language,
@@ -68,12 +70,17 @@ async def compare(url: str, words: list[str]) -> None:
             url, server_settings={"plan_cache_mode": setting, "jit": "off"}
         )
         await connection.execute(f"PREPARE search AS {sql}")
+        starts_sql, starts_arguments = PostgresReads.sql(_period_starts_query(False), {"now": now})
+        starts = [
+            start or EARLIEST
+            for start in (await connection.fetchrow(starts_sql, *starts_arguments)).values()
+        ]
         for word in words:
             # Parsed in each language, as a search without a language filter is.
             parse, parse_arguments = PostgresReads.sql(_tsquery_query(False), {"query": word})
             parsed = await connection.fetchrow(parse, *parse_arguments)
             tsquery = any_language(parsed.values())
-            values = _parameters("", tsquery, 20, now, None)
+            values = _parameters("", tsquery, 20, now, starts, None)
             arguments = [literal(values.get(name, default)) for name, default, _ in parameters]
             results[word][mode] = await execution_ms(connection, arguments)
         await connection.close()

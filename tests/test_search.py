@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import col, delete, update
 
+from app.data import search
 from app.data.search import fts5_query
 from app.errors import BadUserInput
 from models import Article, ArticleStatus
@@ -122,6 +123,51 @@ async def test_newest_order_and_paging_through_every_hit_once(gql, session):
         if order == "RELEVANCE":
             whole = await _slugs(gql, "storm", first=20)
             assert seen == whole
+
+
+@pytest.fixture
+def small_periods(monkeypatch):
+    """Periods of 2, 3 and 5 articles, and 4 candidates ranked: a handful of articles
+    then spans every period."""
+    built = (search._statement, search._period_starts_query)
+
+    def forget() -> None:
+        for function in built:
+            function.cache_clear()
+        search._starts.clear()
+
+    forget()
+    monkeypatch.setattr(search, "PERIOD_ARTICLES", (2, 3, 5))
+    monkeypatch.setattr(search, "CANDIDATES", 4)
+    yield
+    forget()
+
+
+async def test_periods_split_the_articles_with_no_gap_and_no_overlap(gql, session, small_periods):
+    for day in range(12):  # every other article matches
+        await make_article(
+            session,
+            slug=f"day-{day}",
+            title="Storm warning" if day % 2 == 0 else "Calm seas",
+            published_at=NOW - timedelta(days=day, hours=1),
+        )
+    matching = [f"day-{day}" for day in range(0, 12, 2)]
+    assert await _slugs(gql, "storm", orderBy="NEWEST", first=20) == matching
+    # Relevance ranks the newest CANDIDATES matches, whichever periods they are in.
+    assert sorted(await _slugs(gql, "storm", first=20)) == sorted(matching[:4])
+    seen, after = [], None
+    while True:
+        page = await _search(gql, "storm", first=1, after=after, orderBy="NEWEST")
+        seen += [edge["node"]["slug"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == matching
+    # Starts read before a newer article came out still split time without a gap.
+    await make_article(
+        session, slug="newest", title="Storm", published_at=NOW - timedelta(minutes=1)
+    )
+    assert await _slugs(gql, "storm", orderBy="NEWEST", first=20) == ["newest", *matching]
 
 
 async def test_index_follows_edits_and_deletes(gql, session):

@@ -11,12 +11,14 @@ the ones worth ranking.
 
 import html
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from enum import Enum
 from functools import lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
     DateTime,
@@ -26,6 +28,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     column,
+    exists,
     func,
     literal,
     literal_column,
@@ -52,10 +55,16 @@ from app.data.listing import (
 )
 from app.data.sql import Query, Reads, Row
 from app.errors import BadUserInput, check_text
+from app.visibility import now_parameter
 from models import Article
 
 CANDIDATES = 300
-PERIOD_DAYS = (1, 7, 30, 365)  # the periods searched newest first; then all before
+# The periods searched newest first, by how many of the newest articles each reaches
+# back to; then all before. Counted in articles, not days: how many articles a day holds
+# grows with the site, and the work of a period with its articles.
+PERIOD_ARTICLES = (250, 2_500, 25_000)
+PERIOD_STARTS_SECONDS = 60.0  # how long a process goes by the periods' starts it read
+EARLIEST = datetime(1, 1, 1, tzinfo=UTC)  # where a period starts that no article reaches
 
 
 MAX_QUERY_LENGTH = 500
@@ -224,14 +233,26 @@ class _Engine:
         )
 
     def conditions(self, filter: ArticleFilter) -> list[Any]:
-        """The filter's conditions; its category on this engine's own copy (see `id`)."""
-        if filter.category_slug is None:
-            return published_matching(filter)
+        """The filter's conditions; its category on this engine's own copy (see `id`).
+
+        On PostgreSQL, article_search holds the articles on the site and their dates, so
+        an unfiltered search reads no article. The rest of a filter is a check of each
+        match's article by its key, kept apart by OFFSET 0: as a join, PostgreSQL may
+        plan to read every published article for a few hundred matches."""
         category = slug_id(CATEGORIES, bindparam("category_slug"))
-        return [
-            *published_matching(replace(filter, category_slug=None)),
-            self.category_id == category,
-        ]
+        by_category = [] if filter.category_slug is None else [self.category_id == category]
+        rest = replace(filter, category_slug=None)
+        if self.sqlite:
+            return [*published_matching(rest), *by_category]
+        on_site = [self.published_at <= now_parameter(), *by_category]
+        if rest == ArticleFilter():
+            return on_site
+        article = (
+            sa_select(ARTICLES.c.id)
+            .where(ARTICLES.c.id == self.id, *published_matching(rest))
+            .offset(literal_column("0"))
+        )
+        return [*on_site, exists(article)]
 
     def matches(self, indexed: bool = True) -> Any:
         """The matching articles' id and published_at (and, from FTS5, their score: it is
@@ -246,24 +267,22 @@ class _Engine:
                 .where(FTS.op("MATCH")(self.fts5))
             )
         vector = SEARCH_TABLE.c.search_vector
-        return (
-            sa_select(*columns)
-            .select_from(SEARCH_TABLE)
-            .join(Article, col(Article.id) == SEARCH_TABLE.c.article_id)
-            .where((vector if indexed else unindexed(vector)).bool_op("@@")(self.tsquery))
+        return sa_select(*columns).where(
+            (vector if indexed else unindexed(vector)).bool_op("@@")(self.tsquery)
         )
 
     def scored(self, matches: Any) -> Any:
         """(id, published_at, score) of `matches`. PostgreSQL ranks them only now: the
-        rank reads each article's whole vector, worth doing for the chosen few only."""
+        rank reads each article's whole vector, worth doing for the chosen few only,
+        each looked up by its key (joined, PostgreSQL may plan to read every vector)."""
         if self.sqlite:
             return sa_select(matches)
-        score = func.ts_rank(SEARCH_TABLE.c.search_vector, self.tsquery)
-        return (
-            sa_select(matches.c.id, matches.c.published_at, cast(score, Float).label("score"))
-            .select_from(matches)
-            .join(SEARCH_TABLE, SEARCH_TABLE.c.article_id == matches.c.id)
+        score = (
+            sa_select(cast(func.ts_rank(SEARCH_TABLE.c.search_vector, self.tsquery), Float))
+            .where(SEARCH_TABLE.c.article_id == matches.c.id)
+            .scalar_subquery()
         )
+        return sa_select(matches.c.id, matches.c.published_at, score.label("score"))
 
     def snippet(self) -> Any:
         if self.sqlite:
@@ -280,21 +299,22 @@ class _Engine:
 def _newest_matches(engine: _Engine, filter: ArticleFilter, limit: Any, after: bool) -> Any:
     """The newest `limit` matches (after the cursor `after_published_at`, `after_id` if
     `after`), newest first: (id, published_at, score). The periods start at the
-    parameters `start_0`, `start_1`, ...
+    parameters `start_0`, `start_1`, ... (see _period_starts).
 
-    Searched a period at a time, the last day first, in one statement: the outer LIMIT
-    stops reading periods once it has enough, so a word in half of all articles costs
-    a day's matches, not half a million.
+    Searched a period at a time, the newest articles first, in one statement: the outer
+    LIMIT stops reading periods once it has enough, so a word in half of all articles
+    costs a few hundred articles' matches, not half a million.
 
     The plan of each period is fixed, because the planner misjudges how many articles a
-    combination of words matches by orders of magnitude either way. The last day's
-    articles are each tested against the query: a bounded cost, and common words are
-    done there. Longer periods are reached only by words too rare to fill the last day,
-    and take their matches from the text index.
+    combination of words matches by orders of magnitude either way. The first period's
+    articles, the newest PERIOD_ARTICLES[0], are each tested against the query: a cost
+    that does not grow with the site, and the commonest words are done there. Longer
+    periods are reached only by words too rare to fill it, and take their matches from
+    the text index.
     """
     periods = []
     newer: Any = None
-    starts = [bindparam(f"start_{n}", type_=MOMENT) for n in range(len(PERIOD_DAYS))]
+    starts = [bindparam(f"start_{n}", type_=MOMENT) for n in range(len(PERIOD_ARTICLES))]
     for older in [*starts, None]:
         first_period = newer is None
         period = engine.matches(indexed=not first_period).where(*engine.conditions(filter))
@@ -355,8 +375,51 @@ def _statement(
     )
 
 
+@lru_cache(maxsize=2)
+def _period_starts_query(sqlite: bool) -> Query:
+    """When the newest PERIOD_ARTICLES[n]-th published article came out, as `start_n`
+    (NULL when there are fewer): a walk of the date index."""
+    published_at = _Engine(sqlite).published_at
+    newest = (
+        sa_select(published_at)
+        .where(published_at <= bindparam("now", type_=MOMENT))
+        .order_by(published_at.desc())
+    )
+    return Query(
+        sa_select(
+            *(
+                newest.offset(articles - 1).limit(1).scalar_subquery().label(f"start_{n}")
+                for n, articles in enumerate(PERIOD_ARTICLES)
+            )
+        ),
+        plan_once=True,
+    )
+
+
+# Each database's period starts, and until when they hold (time.monotonic()).
+_starts: "WeakKeyDictionary[Reads, tuple[float, list[datetime]]]" = WeakKeyDictionary()
+
+
+async def _period_starts(reads: Reads, now: datetime) -> list[datetime]:
+    """Where the periods start, read again at most every PERIOD_STARTS_SECONDS: the
+    last ones walk tens of thousands of index entries. Starts a minute old only make a
+    period hold a few more or fewer articles; the periods still split all time between
+    them, with no gap and no overlap, whatever their starts."""
+    known = _starts.get(reads)
+    if known is None or known[0] <= time.monotonic():
+        (row,) = await reads.rows(_period_starts_query(reads.dialect == "sqlite"), now=now)
+        starts = [getattr(row, f"start_{n}") or EARLIEST for n in range(len(PERIOD_ARTICLES))]
+        known = _starts[reads] = (time.monotonic() + PERIOD_STARTS_SECONDS, starts)
+    return known[1]
+
+
 def _parameters(
-    fts5: str, tsquery: str | None, first: int, now: datetime, position: Any
+    fts5: str,
+    tsquery: str | None,
+    first: int,
+    now: datetime,
+    starts: list[datetime],
+    position: Any,
 ) -> dict[str, Any]:
     parameters: dict[str, Any] = {
         "fts5": fts5,
@@ -364,8 +427,8 @@ def _parameters(
         "page_size": first + 1,
         "now": now,
     }
-    for n, days in enumerate(PERIOD_DAYS):
-        parameters[f"start_{n}"] = now - timedelta(days=days)
+    for n, start in enumerate(starts):
+        parameters[f"start_{n}"] = start
     if isinstance(position, Cursor):
         parameters.update(after_published_at=position.value, after_id=position.id)
     elif position is not None:
@@ -393,7 +456,8 @@ async def search_articles(
     if not sqlite and tsquery is None:
         return []
     statement = _statement(sqlite, filter.shape(), order, position is not None, articles, snippets)
-    parameters = _parameters(fts5, tsquery, first, now, position)
+    starts = await _period_starts(reads, now)
+    parameters = _parameters(fts5, tsquery, first, now, starts, position)
     rows = await reads.rows(statement, **parameters, **filter_values(filter))
     return [
         Hit(row, row.score, highlighted(row.snippet), encode_cursor(order, row, row.score))
