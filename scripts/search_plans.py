@@ -21,13 +21,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.data.entities import ArticleColumns
 from app.data.listing import ArticleFilter
 from app.data.search import (
-    EARLIEST,
     SearchOrder,
     _parameters,
     _period_starts_query,
     _statement,
     _tsquery_query,
     any_language,
+    starts_of,
 )
 from app.data.sql import PostgresReads
 
@@ -71,10 +71,7 @@ async def compare(url: str, words: list[str]) -> None:
         )
         await connection.execute(f"PREPARE search AS {sql}")
         starts_sql, starts_arguments = PostgresReads.sql(_period_starts_query(False), {"now": now})
-        starts = [
-            start or EARLIEST
-            for start in (await connection.fetchrow(starts_sql, *starts_arguments)).values()
-        ]
+        starts = starts_of(await connection.fetch(starts_sql, *starts_arguments))
         for word in words:
             # Parsed in each language, as a search without a language filter is.
             parse, parse_arguments = PostgresReads.sql(_tsquery_query(False), {"query": word})

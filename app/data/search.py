@@ -62,9 +62,10 @@ CANDIDATES = 300
 # The periods searched newest first, by how many of the newest articles each reaches
 # back to; then all before. Counted in articles, not days: how many articles a day holds
 # grows with the site, and the work of a period with its articles.
-PERIOD_ARTICLES = (250, 2_500, 25_000)
+PERIOD_ARTICLES = (25_000, 250_000)
 PERIOD_STARTS_SECONDS = 60.0  # how long a process goes by the periods' starts it read
-EARLIEST = datetime(1, 1, 1, tzinfo=UTC)  # where a period starts that no article reaches
+# Where a period starts that no article reaches: (published_at, id) before any article's.
+EARLIEST = (datetime(1, 1, 1, tzinfo=UTC), 0)
 
 
 MAX_QUERY_LENGTH = 500
@@ -254,10 +255,9 @@ class _Engine:
         )
         return [*on_site, exists(article)]
 
-    def matches(self, indexed: bool = True) -> Any:
+    def matches(self) -> Any:
         """The matching articles' id and published_at (and, from FTS5, their score: it is
-        only had while matching); `indexed=False` keeps PostgreSQL from reading the text
-        index, testing each article instead."""
+        only had while matching)."""
         columns = [self.id.label("id"), self.published_at.label("published_at")]
         if self.sqlite:
             return (
@@ -266,10 +266,7 @@ class _Engine:
                 .join(FTS_TABLE, FTS_TABLE.c.rowid == Article.id)
                 .where(FTS.op("MATCH")(self.fts5))
             )
-        vector = SEARCH_TABLE.c.search_vector
-        return sa_select(*columns).where(
-            (vector if indexed else unindexed(vector)).bool_op("@@")(self.tsquery)
-        )
+        return sa_select(*columns).where(SEARCH_TABLE.c.search_vector.bool_op("@@")(self.tsquery))
 
     def scored(self, matches: Any) -> Any:
         """(id, published_at, score) of `matches`. PostgreSQL ranks them only now: the
@@ -298,38 +295,38 @@ class _Engine:
 
 def _newest_matches(engine: _Engine, filter: ArticleFilter, limit: Any, after: bool) -> Any:
     """The newest `limit` matches (after the cursor `after_published_at`, `after_id` if
-    `after`), newest first: (id, published_at, score). The periods start at the
-    parameters `start_0`, `start_1`, ... (see _period_starts).
+    `after`), newest first: (id, published_at, score). Period n starts at the article
+    (`start_at_n`, `start_id_n`) (see _period_starts).
 
     Searched a period at a time, the newest articles first, in one statement: the outer
-    LIMIT stops reading periods once it has enough, so a word in half of all articles
-    costs a few hundred articles' matches, not half a million.
+    LIMIT stops reading periods once it has enough. A period's matches are the text
+    index's matches of the words combined with the date index's articles of the period,
+    so only those are read: a word in half of all articles costs a period's matches,
+    not half a million. (The text index still reads all of a word's entries: a common
+    word costs more the more articles there are.)
 
     The plan of each period is fixed, because the planner misjudges how many articles a
-    combination of words matches by orders of magnitude either way. The first period's
-    articles, the newest PERIOD_ARTICLES[0], are each tested against the query: a cost
-    that does not grow with the site, and the commonest words are done there. Longer
-    periods are reached only by words too rare to fill it, and take their matches from
-    the text index.
+    combination of words matches by orders of magnitude either way: sorting by an
+    expression no index holds keeps it from walking the date index through a whole
+    period for a rare word.
     """
     periods = []
     newer: Any = None
-    starts = [bindparam(f"start_{n}", type_=MOMENT) for n in range(len(PERIOD_ARTICLES))]
+    position = tuple_(engine.published_at, engine.id)
+    starts = [
+        tuple_(bindparam(f"start_at_{n}", type_=MOMENT), bindparam(f"start_id_{n}"))
+        for n in range(len(PERIOD_ARTICLES))
+    ]
     for older in [*starts, None]:
-        first_period = newer is None
-        period = engine.matches(indexed=not first_period).where(*engine.conditions(filter))
-        published_at = engine.published_at
+        period = engine.matches().where(*engine.conditions(filter))
         if newer is not None:
-            period = period.where(published_at < newer)
+            period = period.where(position < newer)
         if older is not None:
-            period = period.where(published_at >= older)
+            period = period.where(position >= older)
         if after:
             cursor = tuple_(bindparam("after_published_at", type_=MOMENT), bindparam("after_id"))
-            period = period.where(tuple_(published_at, engine.id) < cursor)
-        newest_first = [
-            (published_at if first_period else unindexed(published_at)).desc(),
-            engine.id.desc(),
-        ]
+            period = period.where(position < cursor)
+        newest_first = [unindexed(engine.published_at).desc(), engine.id.desc()]
         periods.append(sa_select(period.order_by(*newest_first).limit(limit).subquery()))
         newer = older
     enough = sa_select(union_all(*periods).subquery()).limit(limit).subquery()
@@ -375,42 +372,47 @@ def _statement(
     )
 
 
+Start = tuple[datetime, int]  # an article's (published_at, id), where a period starts
+
+
 @lru_cache(maxsize=2)
 def _period_starts_query(sqlite: bool) -> Query:
-    """When the newest PERIOD_ARTICLES[n]-th published article came out, as `start_n`
-    (NULL when there are fewer): a walk of the date index."""
-    published_at = _Engine(sqlite).published_at
-    newest = (
-        sa_select(published_at)
-        .where(published_at <= bindparam("now", type_=MOMENT))
-        .order_by(published_at.desc())
-    )
-    return Query(
-        sa_select(
-            *(
-                newest.offset(articles - 1).limit(1).scalar_subquery().label(f"start_{n}")
-                for n, articles in enumerate(PERIOD_ARTICLES)
-            )
-        ),
-        plan_once=True,
-    )
+    """The position (published_at, id) of the PERIOD_ARTICLES[n]-th newest published
+    article, for each n that many articles reach: a walk of the date index."""
+    engine = _Engine(sqlite)
+    newest = [engine.published_at.desc(), engine.id.desc()]
+    starts = [
+        sa_select(literal(n).label("period"), engine.published_at, engine.id.label("id"))
+        .where(engine.published_at <= bindparam("now", type_=MOMENT))
+        .order_by(*newest)
+        .offset(articles - 1)
+        .limit(1)
+        .subquery()
+        for n, articles in enumerate(PERIOD_ARTICLES)
+    ]
+    return Query(union_all(*(sa_select(start) for start in starts)), plan_once=True)
 
 
 # Each database's period starts, and until when they hold (time.monotonic()).
-_starts: "WeakKeyDictionary[Reads, tuple[float, list[datetime]]]" = WeakKeyDictionary()
+_starts: "WeakKeyDictionary[Reads, tuple[float, list[Start]]]" = WeakKeyDictionary()
 
 
-async def _period_starts(reads: Reads, now: datetime) -> list[datetime]:
+async def _period_starts(reads: Reads, now: datetime) -> list[Start]:
     """Where the periods start, read again at most every PERIOD_STARTS_SECONDS: the
-    last ones walk tens of thousands of index entries. Starts a minute old only make a
-    period hold a few more or fewer articles; the periods still split all time between
-    them, with no gap and no overlap, whatever their starts."""
+    last walks hundreds of thousands of index entries. Starts a minute old only make a
+    period hold a few more or fewer articles; the periods still split all articles
+    between them, with no gap and no overlap, whatever their starts."""
     known = _starts.get(reads)
     if known is None or known[0] <= time.monotonic():
-        (row,) = await reads.rows(_period_starts_query(reads.dialect == "sqlite"), now=now)
-        starts = [getattr(row, f"start_{n}") or EARLIEST for n in range(len(PERIOD_ARTICLES))]
-        known = _starts[reads] = (time.monotonic() + PERIOD_STARTS_SECONDS, starts)
+        rows = await reads.rows(_period_starts_query(reads.dialect == "sqlite"), now=now)
+        known = _starts[reads] = (time.monotonic() + PERIOD_STARTS_SECONDS, starts_of(rows))
     return known[1]
+
+
+def starts_of(rows: Iterable[Any]) -> list[Start]:
+    """The periods' starts from the rows of _period_starts_query."""
+    found = {row["period"]: (row["published_at"], row["id"]) for row in rows}
+    return [found.get(n, EARLIEST) for n in range(len(PERIOD_ARTICLES))]
 
 
 def _parameters(
@@ -418,7 +420,7 @@ def _parameters(
     tsquery: str | None,
     first: int,
     now: datetime,
-    starts: list[datetime],
+    starts: list[Start],
     position: Any,
 ) -> dict[str, Any]:
     parameters: dict[str, Any] = {
@@ -427,8 +429,8 @@ def _parameters(
         "page_size": first + 1,
         "now": now,
     }
-    for n, start in enumerate(starts):
-        parameters[f"start_{n}"] = start
+    for n, (start_at, start_id) in enumerate(starts):
+        parameters[f"start_at_{n}"], parameters[f"start_id_{n}"] = start_at, start_id
     if isinstance(position, Cursor):
         parameters.update(after_published_at=position.value, after_id=position.id)
     elif position is not None:
