@@ -62,7 +62,7 @@ CANDIDATES = 300
 # The periods searched newest first, by how many of the newest articles each reaches
 # back to; then all before. Counted in articles, not days: how many articles a day holds
 # grows with the site, and the work of a period with its articles.
-PERIOD_ARTICLES = (25_000, 250_000)
+PERIOD_ARTICLES = (25_000,)
 PERIOD_STARTS_SECONDS = 60.0  # how long a process goes by the periods' starts it read
 # Where a period starts that no article reaches: (published_at, id) before any article's.
 EARLIEST = (datetime(1, 1, 1, tzinfo=UTC), 0)
@@ -399,7 +399,7 @@ _starts: "WeakKeyDictionary[Reads, tuple[float, list[Start]]]" = WeakKeyDictiona
 
 async def _period_starts(reads: Reads, now: datetime) -> list[Start]:
     """Where the periods start, read again at most every PERIOD_STARTS_SECONDS: the
-    last walks hundreds of thousands of index entries. Starts a minute old only make a
+    walk reads tens of thousands of index entries. Starts a minute old only make a
     period hold a few more or fewer articles; the periods still split all articles
     between them, with no gap and no overlap, whatever their starts."""
     known = _starts.get(reads)
