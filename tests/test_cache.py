@@ -19,6 +19,7 @@ from starlette.testclient import TestClient
 
 from app.data.sql import Query, Reads, Row
 from app.gateway import cache as cache_module
+from app.gateway import limits
 from app.gateway.cache import Outcome, ResponseCache, store
 from app.gateway.cache.store import RedisStore
 from app.gateway.execution import execute
@@ -160,6 +161,25 @@ async def test_publishing_evicts_the_lists_it_joins(make_client, session):
     articles = after.json()["data"]["author"]["articles"]
     assert articles["totalCount"] == 2
     assert [edge["node"]["slug"] for edge in articles["edges"]] == ["new", "old"]
+
+
+def test_a_document_without_hints_runs_as_with_the_cache_off(make_client, monkeypatch):
+    """Its max age is worked out once per document, and its requests skip the cache."""
+    limits.analyse.cache_clear()  # documents parsed by other tests come with theirs
+    worked_out = []
+    max_age = cache_module.policy.max_age
+    monkeypatch.setattr(
+        cache_module.policy, "max_age", lambda *args: worked_out.append(1) or max_age(*args)
+    )
+    filled = []
+    fill = ResponseCache.fill
+    monkeypatch.setattr(ResponseCache, "fill", lambda *args: filled.append(1) or fill(*args))
+    client = make_client(**CACHED)
+    for _ in range(3):
+        answer = post(client, "query NoHints { __typename }")
+        assert answer.json() == {"data": {"__typename": "Query"}}
+        assert answer.headers["x-cache"] == "MISS"
+    assert (len(worked_out), len(filled)) == (1, 0)
 
 
 async def test_what_is_not_everyones_is_never_cached(make_client, session):

@@ -35,7 +35,7 @@ from app.db import is_unavailable
 from app.errors import RETRY_AFTER_SECONDS, UNAVAILABLE_CODE, UNAVAILABLE_MESSAGE, Unauthenticated
 from app.gateway import graphiql, limits
 from app.gateway.auth import anonymous, authenticate
-from app.gateway.cache import Outcome, ResponseCache, http, policy
+from app.gateway.cache import Outcome, ResponseCache, http
 from app.gateway.cache.store import Entry
 from app.gateway.execution import execute
 from app.gateway.limits import Document
@@ -207,6 +207,9 @@ class GraphQLEndpoint:
             return _answer(
                 await self._execute(request, caller, params, document), media_type, headers
             )
+        if not document.max_age:  # nothing to keep: run it as the cache is off
+            outcome = await self._execute(request, caller, params, document)
+            return self._missed(request, params, outcome, media_type, headers)
         run = partial(self._execute, request, caller, params, document, cached=True)
         if entry is not None and cache.can_revalidate(entry):
             cache.revalidate(key, run)
@@ -222,11 +225,22 @@ class GraphQLEndpoint:
         assert filled.outcome is not None
         if entry and _unavailable(filled.outcome.body) and cache.can_serve_on_error(entry):
             return served(entry, "stale")
+        return self._missed(request, params, filled.outcome, media_type, headers)
+
+    def _missed(
+        self,
+        request: Request,
+        params: Params,
+        outcome: Outcome,
+        media_type: str,
+        headers: dict[str, str],
+    ) -> ASGIApp:
+        """An answer the response cache could not keep: errors, or no cache hint."""
         _note_cache(params.operation_name, "miss")
         headers["X-Cache"] = "MISS"
         if request.method == "GET":
-            headers["Cache-Control"] = "no-store"  # errors, or nothing a cache may keep
-        return _answer(filled.outcome, media_type, headers)
+            headers["Cache-Control"] = "no-store"  # nor may HTTP caches
+        return _answer(outcome, media_type, headers)
 
     async def _spend(
         self, request: Request, caller: Caller, cost: int, headers: dict[str, str]
@@ -377,10 +391,9 @@ class GraphQLEndpoint:
         body = self._body(result, include_data=ran)
         if context.cache_tags is None or result.errors:
             return Outcome(body, ran)
-        max_age = policy.max_age(schema._schema, document.node)
         operation = document.operation
         name = operation.name.value if operation and operation.name else None
-        return Outcome(body, ran, max_age, frozenset(context.cache_tags), name)
+        return Outcome(body, ran, document.max_age, frozenset(context.cache_tags), name)
 
     def _from_cache(
         self,

@@ -19,6 +19,7 @@ from graphql import (
     InlineFragmentNode,
     ListValueNode,
     OperationDefinitionNode,
+    OperationType,
     SelectionSetNode,
     Source,
     TokenKind,
@@ -34,6 +35,7 @@ from graphql.type.definition import GraphQLFieldMap
 from graphql.validation import specified_rules
 from strawberry.schema.schema import validate_document
 
+from app.gateway.cache import policy
 from app.settings import Settings
 
 
@@ -93,12 +95,14 @@ class Shape:
 @dataclass(frozen=True)
 class Document:
     """A parsed document, the operation a request names in it (None when there is no
-    such operation), that operation's shape, and what validation found wrong."""
+    such operation), that operation's shape, what validation found wrong, and how long
+    a response cache may keep its answer."""
 
     node: DocumentNode
     operation: OperationDefinitionNode | None
     shape: Shape | None
     errors: tuple[GraphQLError, ...]  # shared by every request that sends the document
+    max_age: int  # seconds (app/gateway/cache/policy.py); 0 for all but valid queries
     # Execution plans (app/gateway/compiled.py) by the values of `directive_variables`;
     # None where the operation cannot be planned.
     plans: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False)
@@ -131,9 +135,10 @@ def analyse(
     for invalid in errors:
         invalid.extensions = {"code": "GRAPHQL_VALIDATION_FAILED"}
     operation = get_operation_ast(node, operation_name)
-    return Document(
-        node, operation, _Walk(schema, node, {}).shape(operation) if operation else None, errors
-    )
+    shape = _Walk(schema, node, {}).shape(operation) if operation else None
+    cacheable = operation is not None and operation.operation is OperationType.QUERY
+    max_age = policy.max_age(schema, node) if cacheable and not errors else policy.UNCACHED
+    return Document(node, operation, shape, errors, max_age)
 
 
 def check(
