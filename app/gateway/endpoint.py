@@ -207,9 +207,6 @@ class GraphQLEndpoint:
             return _answer(
                 await self._execute(request, caller, params, document), media_type, headers
             )
-        if not document.max_age:  # nothing to keep: run it as the cache is off
-            outcome = await self._execute(request, caller, params, document)
-            return self._missed(request, params, outcome, media_type, headers)
         run = partial(self._execute, request, caller, params, document, cached=True)
         if entry is not None and cache.can_revalidate(entry):
             cache.revalidate(key, run)
@@ -225,22 +222,11 @@ class GraphQLEndpoint:
         assert filled.outcome is not None
         if entry and _unavailable(filled.outcome.body) and cache.can_serve_on_error(entry):
             return served(entry, "stale")
-        return self._missed(request, params, filled.outcome, media_type, headers)
-
-    def _missed(
-        self,
-        request: Request,
-        params: Params,
-        outcome: Outcome,
-        media_type: str,
-        headers: dict[str, str],
-    ) -> ASGIApp:
-        """An answer the response cache could not keep: errors, or no cache hint."""
         _note_cache(params.operation_name, "miss")
         headers["X-Cache"] = "MISS"
         if request.method == "GET":
-            headers["Cache-Control"] = "no-store"  # nor may HTTP caches
-        return _answer(outcome, media_type, headers)
+            headers["Cache-Control"] = "no-store"  # errors, or nothing a cache may keep
+        return _answer(filled.outcome, media_type, headers)
 
     async def _spend(
         self, request: Request, caller: Caller, cost: int, headers: dict[str, str]
