@@ -167,9 +167,12 @@ def test_a_documents_max_age_is_worked_out_once_not_per_request(make_client, mon
     limits.analyse.cache_clear()  # documents parsed by other tests come with theirs
     worked_out = []
     max_age = cache_module.policy.max_age
-    monkeypatch.setattr(
-        cache_module.policy, "max_age", lambda *args: worked_out.append(1) or max_age(*args)
-    )
+
+    def counted(*args: Any) -> int:
+        worked_out.append(args)
+        return max_age(*args)
+
+    monkeypatch.setattr(cache_module.policy, "max_age", counted)
     client = make_client(**CACHED)
     for _ in range(3):  # no hint covers it: it is run each time
         answer = post(client, "query NoHints { __typename }")
