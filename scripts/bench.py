@@ -54,7 +54,7 @@ sys.path.insert(0, str(ROOT))
 
 from scripts.floor import global_id  # noqa: E402
 from scripts.private_postgres import PrivatePostgres  # noqa: E402
-from scripts.serving import server  # noqa: E402
+from scripts.serving import check_port_free, server  # noqa: E402
 
 # A first read on a cold database of a million articles may take seconds (disk reads).
 COLD_READ_SECONDS = 120
@@ -312,6 +312,7 @@ def floor_server(database: str, port: int, workers: int) -> Iterator[subprocess.
         "--workers", str(workers), "--no-access-log", "--log-level", "warning",
         "--loop", "uvloop", "--http", "httptools",
     ]  # fmt: skip
+    check_port_free(port)
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "DATABASE_URL": database})
     try:
         deadline = time.monotonic() + 30

@@ -5,6 +5,7 @@ import asyncio
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,6 +21,14 @@ import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT_LENGTH = re.compile(rb"\r\ncontent-length: *(\d+)", re.IGNORECASE)
+
+
+def check_port_free(port: int) -> None:
+    """RuntimeError when another process listens on `port`: it would answer in place of
+    the server about to start there, which exits unseen."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise RuntimeError(f"port {port} is taken by another process")
 
 
 @contextmanager
@@ -39,6 +48,7 @@ def server(database_url: str, port: int, **settings: str) -> Iterator[subprocess
         "NEWSGATE_RATE_LIMIT_ANONYMOUS_PER_MINUTE": str(10**9),
         **settings,
     }
+    check_port_free(port)
     process = subprocess.Popen([sys.executable, "-m", "app", "serve"], cwd=ROOT, env=env)
     try:
         _wait_until_up(port, process, workers=int(env.get("NEWSGATE_WORKERS", "1")))
