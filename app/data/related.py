@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import Table, bindparam, exists, func, literal_column, select
+from sqlalchemy import Table, bindparam, exists, func, select
 
 from app.data.entities import ARTICLES, WHOLE_ARTICLES, ArticleColumns, article_select
-from app.data.sql import Query, Reads, Row, among, bound_keys
+from app.data.sql import Query, Reads, Row, among, bound_keys, looked_up
 from app.related.ranking import RELATIVE_CUT
 from app.visibility import now_parameter, public
 from models import RelatedArticle
@@ -38,8 +38,8 @@ def _listed(articles: ArticleColumns, one: bool) -> Query:
     list holds at most 20 rows, each related article looked up by its key."""
     related = ARTICLES.alias("related")
     source = _lists.c.article_id
-    # OFFSET 0 keeps the check a lookup per row of the list: as a join, PostgreSQL may
-    # plan to read every published article for 20 rows.
+    # Each listed article checked by its key: joined, PostgreSQL may plan to read every
+    # published article for 20 rows.
     on_site = select(related.c.id).where(
         related.c.id == _lists.c.related_id, public(now_parameter(), related)
     )
@@ -53,7 +53,7 @@ def _listed(articles: ArticleColumns, one: bool) -> Query:
             .over(partition_by=source, order_by=(_lists.c.score.desc(), _lists.c.related_id.desc()))
             .label("rank"),
         )
-        .where(among(source, "source_ids", one), exists(on_site.offset(literal_column("0"))))
+        .where(among(source, "source_ids", one), exists(looked_up(on_site)))
         .subquery()
     )
     return Query(

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import asyncpg
-from sqlalchemy import ColumnElement, bindparam
+from sqlalchemy import ColumnElement, Select, bindparam, literal_column
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -73,6 +73,13 @@ def among(column: Any, name: str, one: bool) -> ColumnElement[bool]:
 def bound_keys(keys: Sequence[Any]) -> Any:
     """A batch's keys as `among` takes them: the key itself, for a batch of one."""
     return keys[0] if len(keys) == 1 else list(keys)
+
+
+def looked_up(subquery: Select[Any]) -> Select[Any]:
+    """`subquery` run as written for each outer row, a lookup by key: OFFSET 0 keeps
+    PostgreSQL from turning it into a join, which it may plan as a read of a whole table
+    for a few rows."""
+    return subquery.offset(literal_column("0"))
 
 
 class Reads(Protocol):
