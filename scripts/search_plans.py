@@ -27,7 +27,7 @@ from app.data.search import (
     _statement,
     _tsquery_query,
     any_language,
-    starts_of,
+    periods_of,
 )
 from app.data.sql import PostgresReads
 
@@ -57,12 +57,23 @@ async def execution_ms(connection: asyncpg.Connection, arguments: list[str]) -> 
 
 
 async def compare(url: str, words: list[str]) -> None:
+    now = datetime.now(UTC)
+    connection = await asyncpg.connect(url)
+    starts_sql, starts_arguments = PostgresReads.sql(_period_starts_query(False), {"now": now})
+    periods = periods_of(await connection.fetch(starts_sql, *starts_arguments))
+    await connection.close()
     # The benchmark's search: relevance, no filter, titles and slugs only.
     query = _statement(
-        False, ArticleFilter(), SearchOrder.RELEVANCE, False, ArticleColumns(body=False), False
+        False,
+        ArticleFilter(),
+        SearchOrder.RELEVANCE,
+        False,
+        ArticleColumns(body=False),
+        False,
+        periods.recent,
     )
     sql, parameters = query.postgresql()
-    now = datetime.now(UTC)
+    print(f"the first period reads article_search_recent: {periods.recent}")
     print("| word | planned for each run, ms | planned once, ms |\n|---|---:|---:|")
     results: dict[str, dict[str, float]] = {word: {} for word in words}
     for mode, setting in MODES.items():
@@ -70,14 +81,12 @@ async def compare(url: str, words: list[str]) -> None:
             url, server_settings={"plan_cache_mode": setting, "jit": "off"}
         )
         await connection.execute(f"PREPARE search AS {sql}")
-        starts_sql, starts_arguments = PostgresReads.sql(_period_starts_query(False), {"now": now})
-        starts = starts_of(await connection.fetch(starts_sql, *starts_arguments))
         for word in words:
             # Parsed in each language, as a search without a language filter is.
             parse, parse_arguments = PostgresReads.sql(_tsquery_query(False), {"query": word})
             parsed = await connection.fetchrow(parse, *parse_arguments)
             tsquery = any_language(parsed.values())
-            values = _parameters("", tsquery, 20, now, starts, None)
+            values = _parameters("", tsquery, 20, now, periods.starts, None)
             arguments = [literal(values.get(name, default)) for name, default, _ in parameters]
             results[word][mode] = await execution_ms(connection, arguments)
         await connection.close()

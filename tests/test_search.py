@@ -3,13 +3,14 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import col, delete, update
 
 from app.data import search
 from app.data.search import fts5_query
 from app.errors import BadUserInput
 from models import Article, ArticleStatus
-from tests.factories import make_article, make_category, make_tag
+from tests.factories import make_article, make_author, make_category, make_tag, pk
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -134,7 +135,7 @@ def small_periods(monkeypatch):
     def forget() -> None:
         for function in built:
             function.cache_clear()
-        search._starts.clear()
+        search._periods.clear()
 
     forget()
     monkeypatch.setattr(search, "PERIOD_ARTICLES", (2, 3, 5))
@@ -172,6 +173,47 @@ async def test_periods_split_the_articles_with_no_gap_and_no_overlap(gql, sessio
         session, slug="newest", title="Storm", published_at=NOW - timedelta(minutes=1)
     )
     assert await _slugs(gql, "storm", orderBy="NEWEST", first=20) == ["newest", *matching]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize(
+    ("keep", "reads_recent"),
+    [(3, True), (1, False)],
+    ids=["first period from the recent table", "first period from the whole table"],
+)
+async def test_search_is_the_same_whichever_table_the_first_period_reads(
+    gql,
+    engine,
+    session,
+    small_periods,
+    keep,
+    reads_recent,
+):
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("UPDATE article_search_recent_cutoff SET keep_articles = :n"), {"n": keep}
+        )
+    author, category = await make_author(session), await make_category(session)
+    async with session.begin() as s:
+        for n in range(12):  # one INSERT: a trim at the end keeps the newest `keep`
+            s.add(
+                Article(
+                    slug=f"article-{n}",
+                    title="Storm warning" if n % 2 == 0 else "Calm seas",
+                    language="en",
+                    status="published",
+                    published_at=NOW - timedelta(days=n // 3, hours=1),
+                    author_id=pk(author),
+                    category_id=pk(category),
+                )
+            )
+    # Newest first: published_at, then id (the later of a moment's three is newer).
+    order = sorted(range(12), key=lambda n: (-(n // 3), n), reverse=True)
+    matching = [f"article-{n}" for n in order if n % 2 == 0]
+    assert await _slugs(gql, "storm", orderBy="NEWEST", first=20) == matching
+    assert sorted(await _slugs(gql, "storm", first=20)) == sorted(matching[:4])
+    (periods,) = [periods for _, periods in search._periods.values()]
+    assert periods.recent is reads_recent
 
 
 async def test_index_follows_edits_and_deletes(gql, session):

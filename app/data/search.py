@@ -7,6 +7,10 @@ migration). Queries use web-search syntax on either engine: words (all must matc
 Relevance ranks the newest CANDIDATES matches: a word found in half a million
 articles must not cost a ranking of all of them, and in news the newest matches are
 the ones worth ranking.
+
+On PostgreSQL the newest articles' vectors are also kept apart, in article_search_recent
+(see the recent_search migration), so that the first period's matches come from an index
+of a bounded size.
 """
 
 import html
@@ -75,14 +79,25 @@ MAX_TERMS = 32
 # migration): a query of unknown language is read in each of them.
 ANY_LANGUAGE_CONFIGS = ["english", "indonesian", "simple"]
 
-# PostgreSQL's vectors of the published articles, with their dates.
+# PostgreSQL's vectors of the published articles, with their dates; and of the newest
+# ones, those at or after the cutoff (published_at, article_id).
 MOMENT = DateTime(timezone=True)
-SEARCH_TABLE = table(
-    "article_search",
-    column("article_id", Integer),
-    column("published_at", MOMENT),
-    column("category_id", Integer),
-    column("search_vector"),
+
+
+def _search_table(name: str) -> Any:
+    return table(
+        name,
+        column("article_id", Integer),
+        column("published_at", MOMENT),
+        column("category_id", Integer),
+        column("search_vector"),
+    )
+
+
+SEARCH_TABLE = _search_table("article_search")
+RECENT_TABLE = _search_table("article_search_recent")
+RECENT_CUTOFF = table(
+    "article_search_recent_cutoff", column("published_at", MOMENT), column("article_id", Integer)
 )
 
 FTS_TABLE = table("article_fts", column("rowid"))
@@ -217,21 +232,21 @@ def any_language(parsed: Iterable[str | None]) -> str | None:
 
 class _Engine:
     """What differs between the engines: matching, scoring, snippets. The query comes
-    as the parameter `fts5` or `tsquery`."""
+    as the parameter `fts5` or `tsquery`. On PostgreSQL, matches come from `searched`:
+    article_search, or article_search_recent."""
 
-    def __init__(self, sqlite: bool) -> None:
+    def __init__(self, sqlite: bool, searched: Any = SEARCH_TABLE) -> None:
         self.sqlite = sqlite
+        self.searched = searched
         self.fts5 = bindparam("fts5", type_=Text)
         self.tsquery = cast(bindparam("tsquery", type_=Text), TSQUERY)
-        # What periods and pages go by: on PostgreSQL, article_search's own copy, so a
+        # What periods and pages go by: on PostgreSQL, the search table's own copy, so a
         # period's matches come from its indexes before any article is read.
-        self.id: Any = col(Article.id) if self.sqlite else SEARCH_TABLE.c.article_id
+        self.id: Any = col(Article.id) if self.sqlite else searched.c.article_id
         self.published_at: Any = (
-            col(Article.published_at) if self.sqlite else SEARCH_TABLE.c.published_at
+            col(Article.published_at) if self.sqlite else searched.c.published_at
         )
-        self.category_id: Any = (
-            col(Article.category_id) if self.sqlite else SEARCH_TABLE.c.category_id
-        )
+        self.category_id: Any = col(Article.category_id) if self.sqlite else searched.c.category_id
 
     def conditions(self, filter: ArticleFilter) -> list[Any]:
         """The filter's conditions; its category on this engine's own copy (see `id`).
@@ -263,7 +278,7 @@ class _Engine:
                 .join(FTS_TABLE, FTS_TABLE.c.rowid == Article.id)
                 .where(FTS.op("MATCH")(self.fts5))
             )
-        return sa_select(*columns).where(SEARCH_TABLE.c.search_vector.bool_op("@@")(self.tsquery))
+        return sa_select(*columns).where(self.searched.c.search_vector.bool_op("@@")(self.tsquery))
 
     def scored(self, matches: Any) -> Any:
         """(id, published_at, score) of `matches`. PostgreSQL ranks them only now: the
@@ -290,17 +305,21 @@ class _Engine:
         return func.ts_headline(text_config(Article.language), text, self.tsquery, HEADLINE_OPTIONS)
 
 
-def _newest_matches(engine: _Engine, filter: ArticleFilter, limit: Any, after: bool) -> Any:
+def _newest_matches(
+    engine: _Engine, filter: ArticleFilter, limit: Any, after: bool, recent: bool
+) -> Any:
     """The newest `limit` matches (after the cursor `after_published_at`, `after_id` if
     `after`), newest first: (id, published_at, score). Period n starts at the article
-    (`start_at_n`, `start_id_n`) (see _period_starts).
+    (`start_at_n`, `start_id_n`) (see _read_periods); the first period's matches come
+    from article_search_recent if `recent`.
 
     Searched a period at a time, the newest articles first, in one statement: the outer
     LIMIT stops reading periods once it has enough. A period's matches are the text
     index's matches of the words combined with the date index's articles of the period,
     so only those are read: a word in half of all articles costs a period's matches,
-    not half a million. (The text index still reads all of a word's entries: a common
-    word costs more the more articles there are.)
+    not half a million. The text index reads all of a word's entries: article_search's
+    for a common word cost more the more articles there are; article_search_recent's,
+    which the first period reads, do not.
 
     The plan of each period is fixed, because the planner misjudges how many articles a
     combination of words matches by orders of magnitude either way: sorting by an
@@ -309,13 +328,14 @@ def _newest_matches(engine: _Engine, filter: ArticleFilter, limit: Any, after: b
     """
     periods = []
     newer: Any = None
-    position = tuple_(engine.published_at, engine.id)
     starts = [
         tuple_(bindparam(f"start_at_{n}", type_=MOMENT), bindparam(f"start_id_{n}"))
         for n in range(len(PERIOD_ARTICLES))
     ]
-    for older in [*starts, None]:
-        period = engine.matches().where(*engine.conditions(filter))
+    for n, older in enumerate([*starts, None]):
+        searched = _Engine(engine.sqlite, RECENT_TABLE) if recent and n == 0 else engine
+        position = tuple_(searched.published_at, searched.id)
+        period = searched.matches().where(*searched.conditions(filter))
         if newer is not None:
             period = period.where(position < newer)
         if older is not None:
@@ -323,7 +343,7 @@ def _newest_matches(engine: _Engine, filter: ArticleFilter, limit: Any, after: b
         if after:
             cursor = tuple_(bindparam("after_published_at", type_=MOMENT), bindparam("after_id"))
             period = period.where(position < cursor)
-        newest_first = [unindexed(engine.published_at).desc(), engine.id.desc()]
+        newest_first = [unindexed(searched.published_at).desc(), searched.id.desc()]
         periods.append(sa_select(period.order_by(*newest_first).limit(limit).subquery()))
         newer = older
     enough = sa_select(union_all(*periods).subquery()).limit(limit).subquery()
@@ -339,17 +359,18 @@ def _statement(
     after: bool,
     articles: ArticleColumns,
     snippets: bool,
+    recent: bool,
 ) -> Query:
-    """The search, built once for each engine, shape of filter, order and whether it pages
-    on: building it costs more than PostgreSQL takes to run it. Run with _parameters()
-    and the filter's values."""
+    """The search, built once for each engine, shape of filter, order, whether it pages
+    on and whether its first period reads article_search_recent: building it costs more
+    than PostgreSQL takes to run it. Run with _parameters() and the filter's values."""
     engine = _Engine(sqlite)
     page_size = bindparam("page_size", type_=Integer)
     if order is SearchOrder.NEWEST:
-        page = _newest_matches(engine, filter, page_size, after).subquery()
+        page = _newest_matches(engine, filter, page_size, after, recent).subquery()
         page_order = [page.c.published_at.desc(), page.c.id.desc()]
     else:
-        candidates = _newest_matches(engine, filter, CANDIDATES, False).subquery()
+        candidates = _newest_matches(engine, filter, CANDIDATES, False, recent).subquery()
         best = sa_select(candidates)
         if after:
             cursor = tuple_(bindparam("after_score", type_=Float), bindparam("after_id"))
@@ -372,10 +393,17 @@ def _statement(
 Start = tuple[datetime, int]  # an article's (published_at, id), where a period starts
 
 
+@dataclass(frozen=True)
+class Periods:
+    starts: list[Start]
+    recent: bool  # whether article_search_recent holds all of the first period
+
+
 @lru_cache(maxsize=2)
 def _period_starts_query(sqlite: bool) -> Query:
     """The position (published_at, id) of the PERIOD_ARTICLES[n]-th newest published
-    article, for each n that many articles reach: a walk of the date index."""
+    article, for each n that many articles reach: a walk of the date index. On
+    PostgreSQL, also article_search_recent's cutoff (as period -1)."""
     engine = _Engine(sqlite)
     newest = [engine.published_at.desc(), engine.id.desc()]
     starts = [
@@ -387,29 +415,38 @@ def _period_starts_query(sqlite: bool) -> Query:
         .subquery()
         for n, articles in enumerate(PERIOD_ARTICLES)
     ]
+    if not sqlite:
+        cutoff = RECENT_CUTOFF.c
+        starts.append(sa_select(literal(-1), cutoff.published_at, cutoff.article_id).subquery())
     return Query(union_all(*(sa_select(start) for start in starts)), plan_once=True)
 
 
-# Each database's period starts, and until when they hold (time.monotonic()).
-_starts: "WeakKeyDictionary[Reads, tuple[float, list[Start]]]" = WeakKeyDictionary()
+# Each database's periods, and until when they hold (time.monotonic()).
+_periods: "WeakKeyDictionary[Reads, tuple[float, Periods]]" = WeakKeyDictionary()
 
 
-async def _period_starts(reads: Reads, now: datetime) -> list[Start]:
+async def _read_periods(reads: Reads, now: datetime) -> Periods:
     """Where the periods start, read again at most every PERIOD_STARTS_SECONDS: the
     walk reads tens of thousands of index entries. Starts a minute old only make a
     period hold a few more or fewer articles; the periods still split all articles
-    between them, with no gap and no overlap, whatever their starts."""
-    known = _starts.get(reads)
+    between them, with no gap and no overlap, whatever their starts.
+
+    A minute-old cutoff of article_search_recent is as good, unless more articles came
+    out since it was read than the table keeps beyond the first period (25,000): only
+    then can the table have let go of some of the first period's articles."""
+    known = _periods.get(reads)
     if known is None or known[0] <= time.monotonic():
         rows = await reads.rows(_period_starts_query(reads.dialect == "sqlite"), now=now)
-        known = _starts[reads] = (time.monotonic() + PERIOD_STARTS_SECONDS, starts_of(rows))
+        known = _periods[reads] = (time.monotonic() + PERIOD_STARTS_SECONDS, periods_of(rows))
     return known[1]
 
 
-def starts_of(rows: Iterable[Any]) -> list[Start]:
-    """The periods' starts from the rows of _period_starts_query."""
+def periods_of(rows: Iterable[Any]) -> Periods:
+    """The periods from the rows of _period_starts_query."""
     found = {row["period"]: (row["published_at"], row["id"]) for row in rows}
-    return [found.get(n, EARLIEST) for n in range(len(PERIOD_ARTICLES))]
+    starts = [found.get(n, EARLIEST) for n in range(len(PERIOD_ARTICLES))]
+    cutoff = found.get(-1)
+    return Periods(starts, cutoff is not None and cutoff <= starts[0])
 
 
 def _parameters(
@@ -454,9 +491,11 @@ async def search_articles(
     tsquery = None if sqlite else await _tsquery(reads, query, filter.language)
     if not sqlite and tsquery is None:
         return []
-    statement = _statement(sqlite, filter.shape(), order, position is not None, articles, snippets)
-    starts = await _period_starts(reads, now)
-    parameters = _parameters(fts5, tsquery, first, now, starts, position)
+    periods = await _read_periods(reads, now)
+    statement = _statement(
+        sqlite, filter.shape(), order, position is not None, articles, snippets, periods.recent
+    )
+    parameters = _parameters(fts5, tsquery, first, now, periods.starts, position)
     rows = await reads.rows(statement, **parameters, **filter_values(filter))
     return [
         Hit(row, row.score, highlighted(row.snippet), encode_cursor(order, row, row.score))
