@@ -13,8 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 # Full-text search lives outside the models, in tables of each engine's own kind (see
-# the full_text_search migration): PostgreSQL's article_search and its GIN index,
-# SQLite's FTS5 table article_fts and its shadow tables.
+# the full_text_search and recent_search migrations): PostgreSQL's article_search and
+# article_search_recent (the prefix names both) with their GIN indexes, SQLite's FTS5
+# table article_fts and its shadow tables.
 OUTSIDE_MODELS = ("article_search", "ix_article_search", "article_fts")
 
 
