@@ -132,6 +132,14 @@ RESET_RECENT_SEARCH = """UPDATE article_search_recent_cutoff
     SET published_at = '0001-01-01 00:00:00+00', article_id = 0, keep_articles = DEFAULT"""
 
 
+async def keep_recent_articles(engine: AsyncEngine, articles: int) -> None:
+    """Make article_search_recent keep the newest `articles` from its next trim on."""
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("UPDATE article_search_recent_cutoff SET keep_articles = :n"), {"n": articles}
+        )
+
+
 @pytest.fixture(autouse=True)
 async def _wipe(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     """Delete every row after each database test, so tests never see each other's data."""

@@ -3,13 +3,13 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
 from sqlmodel import col, delete, update
 
 from app.data import search
 from app.data.search import fts5_query
 from app.errors import BadUserInput
 from models import Article, ArticleStatus
+from tests.conftest import keep_recent_articles
 from tests.factories import make_article, make_author, make_category, make_tag, pk
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -189,10 +189,7 @@ async def test_search_is_the_same_whichever_table_the_first_period_reads(
     keep,
     reads_recent,
 ):
-    async with engine.begin() as connection:
-        await connection.execute(
-            text("UPDATE article_search_recent_cutoff SET keep_articles = :n"), {"n": keep}
-        )
+    await keep_recent_articles(engine, keep)
     author, category = await make_author(session), await make_category(session)
     async with session.begin() as s:
         for n in range(12):  # one INSERT: a trim at the end keeps the newest `keep`

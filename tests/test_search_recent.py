@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import models
 from models.base import utcnow
-from tests.conftest import RESET_RECENT_SEARCH
+from tests.conftest import RESET_RECENT_SEARCH, keep_recent_articles
 from tests.factories import make_author, make_category, pk
 from tests.test_search import NOW
 
@@ -22,13 +22,6 @@ pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=Tr
 
 POSITION = "(published_at, article_id)"
 CUTOFF = "(SELECT published_at, article_id FROM article_search_recent_cutoff)"
-
-
-async def _keep(engine: AsyncEngine, articles: int) -> None:
-    async with engine.begin() as connection:
-        await connection.execute(
-            text("UPDATE article_search_recent_cutoff SET keep_articles = :n"), {"n": articles}
-        )
 
 
 async def _state(engine: AsyncEngine) -> tuple[Any, set[Any], set[Any]]:
@@ -83,7 +76,7 @@ async def test_holds_exactly_the_published_articles_at_or_after_its_cutoff(
     async with engine.begin() as connection:  # as the test's clean database starts
         await connection.execute(text("DELETE FROM article"))
         await connection.execute(text(RESET_RECENT_SEARCH))
-    await _keep(engine, keep)
+    await keep_recent_articles(engine, keep)
     author, category = await make_author(session), await make_category(session)
     ids: list[int] = []
     base = utcnow()
@@ -131,7 +124,7 @@ async def test_holds_exactly_the_published_articles_at_or_after_its_cutoff(
 
 
 async def test_a_reseed_starts_it_over(engine, session):
-    await _keep(engine, 1)
+    await keep_recent_articles(engine, 1)
     author, category = await make_author(session), await make_category(session)
     async with session.begin() as s:
         s.add_all(

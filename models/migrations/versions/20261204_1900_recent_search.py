@@ -30,10 +30,12 @@ depends_on: str | Sequence[str] | None = None
 KEEP_ARTICLES = 50_000  # twice the first period of app/data/search.py
 EARLIEST = "'0001-01-01 00:00:00+00'"  # before any article: app/data/search.py's EARLIEST
 COLUMNS = "article_id, published_at, category_id, search_vector"
-AT_OR_AFTER_CUTOFF = (
-    "(published_at, article_id) >= "
-    "(SELECT published_at, article_id FROM article_search_recent_cutoff)"
-)
+CUTOFF = "(SELECT published_at, article_id FROM article_search_recent_cutoff)"
+AT_OR_AFTER_CUTOFF = f"(published_at, article_id) >= {CUTOFF}"
+# An article's row, in either table: its new values when it is there already.
+UPSERT = """ON CONFLICT (article_id) DO UPDATE SET
+                published_at = EXCLUDED.published_at, category_id = EXCLUDED.category_id,
+                search_vector = EXCLUDED.search_vector"""
 
 PG_UP = [
     f"""CREATE TABLE article_search_recent_cutoff (
@@ -106,16 +108,11 @@ PG_UP = [
             INSERT INTO article_search ({COLUMNS})
             VALUES (NEW.id, NEW.published_at, NEW.category_id,
                     article_search_vector(NEW.language, NEW.title, NEW.summary, NEW.body))
-            ON CONFLICT (article_id) DO UPDATE SET
-                published_at = EXCLUDED.published_at, category_id = EXCLUDED.category_id,
-                search_vector = EXCLUDED.search_vector;
-            IF (NEW.published_at, NEW.id)
-                    >= (SELECT published_at, article_id FROM article_search_recent_cutoff) THEN
+            {UPSERT};
+            IF (NEW.published_at, NEW.id) >= {CUTOFF} THEN
                 INSERT INTO article_search_recent ({COLUMNS})
                 SELECT {COLUMNS} FROM article_search WHERE article_id = NEW.id
-                ON CONFLICT (article_id) DO UPDATE SET
-                    published_at = EXCLUDED.published_at, category_id = EXCLUDED.category_id,
-                    search_vector = EXCLUDED.search_vector;
+                {UPSERT};
                 RETURN NULL;
             END IF;
         ELSE
