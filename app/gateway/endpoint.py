@@ -21,12 +21,12 @@ for every GraphQL result, as older clients expect.
 import asyncio
 import re
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 import orjson
 from graphql import ExecutionResult, GraphQLError, OperationType
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.callers import Caller
@@ -97,28 +97,31 @@ class GraphQLEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        accepted = _response_media_type(request.headers.get("accept"))
+        asked = _request_headers(scope)
+        accepted = _response_media_type(asked.get("accept"))
         media_type = accepted or JSON
         headers: dict[str, str] = {}  # the caller's rate limit budget, on every response
         try:
-            caller = await self._admit(request, headers)
+            caller = await self._admit(request, asked, headers)
             if accepted is None:
                 raise RequestError(
                     406, "NOT_ACCEPTABLE", f"This endpoint answers in {GRAPHQL_RESPONSE} or {JSON}."
                 )
-            response: ASGIApp = await self._respond(request, caller, media_type, headers)
+            response: ASGIApp = await self._respond(request, asked, caller, media_type, headers)
         except RequestError as error:
             body = {"errors": [{"message": str(error), "extensions": {"code": error.code}}]}
             response = _json(body, error.status, media_type, {**error.headers, **headers})
         await response(scope, receive, send)
 
-    async def _admit(self, request: Request, headers: dict[str, str]) -> Caller:
+    async def _admit(
+        self, request: Request, asked: dict[str, str], headers: dict[str, str]
+    ) -> Caller:
         """The caller, once it has spent a request of its budget. Every request spends one
         before anything else is checked, so that every answer, a refusal too, can show the
         caller's budget."""
         try:
             caller = await authenticate(
-                request, self.settings, request.state.reads, request.state.sessionmaker
+                request, asked, self.settings, request.state.reads, request.state.sessionmaker
             )
         except Unauthenticated as error:
             # Guessing keys spends the address's budget.
@@ -135,24 +138,29 @@ class GraphQLEndpoint:
         return caller
 
     async def _respond(
-        self, request: Request, caller: Caller, media_type: str, headers: dict[str, str]
+        self,
+        request: Request,
+        asked: dict[str, str],
+        caller: Caller,
+        media_type: str,
+        headers: dict[str, str],
     ) -> ASGIApp:
         if request.method not in ("GET", "POST"):
             raise RequestError(
                 405, "METHOD_NOT_ALLOWED", "Use GET or POST.", {"Allow": "GET, POST"}
             )
-        if _wants_ide(request):
+        if _wants_ide(request, asked):
             if self.settings.env != "development":
                 raise RequestError(404, "NOT_FOUND", "GraphiQL is off in production.")
             return graphiql.page(headers=headers)
-        if _could_come_from_another_site(request):
+        if _could_come_from_another_site(request, asked):
             raise RequestError(
                 400,
                 "CSRF_PREVENTED",
                 "This request could have been sent by another site (cross-site request "
                 "forgery). Send a JSON POST, or a GraphQL-Require-Preflight header.",
             )
-        payload = await self._read(request)
+        payload = await self._read(request, asked)
         if isinstance(payload, list):
             if not self.settings.max_batch:
                 raise RequestError(400, "BAD_REQUEST", "Batched requests are not enabled.")
@@ -172,7 +180,7 @@ class GraphQLEndpoint:
         params = self._params(payload)
         cache: ResponseCache | None = request.state.cache
         if cache is not None and not sees_unpublished(caller):
-            return await self._cached(request, caller, params, media_type, headers, cache)
+            return await self._cached(request, asked, caller, params, media_type, headers, cache)
         if request.method == "GET":
             headers["Cache-Control"] = "no-store"  # an editor's, or the cache is off
         outcome = await self._run(request, caller, params)
@@ -181,6 +189,7 @@ class GraphQLEndpoint:
     async def _cached(
         self,
         request: Request,
+        asked: dict[str, str],
         caller: Caller,
         params: Params,
         media_type: str,
@@ -194,7 +203,9 @@ class GraphQLEndpoint:
         key = cache.key(digest, params.operation_name, params.variables)
 
         def served(entry: Entry, result: str) -> ASGIApp:
-            return self._from_cache(request, caller, params, entry, result, media_type, headers)
+            return self._from_cache(
+                request, asked, caller, params, entry, result, media_type, headers
+            )
 
         entry = await cache.get(key)
         if entry is not None and entry.fresh:  # only queries are kept
@@ -244,7 +255,7 @@ class GraphQLEndpoint:
                 f"up to {policy.burst}. Retry in {headers['Retry-After']} s.",
             )
 
-    async def _read(self, request: Request) -> Any:
+    async def _read(self, request: Request, asked: dict[str, str]) -> Any:
         """The request's parameters: the query string of a GET, the JSON body of a POST."""
         limit = self.settings.max_body_bytes
         if request.method == "GET":
@@ -255,19 +266,25 @@ class GraphQLEndpoint:
                 if name in fields:
                     fields[name] = _loads(fields[name], f"`{name}`")
             return fields
-        if _content_type(request) != JSON:
+        if _content_type(asked) != JSON:
             raise RequestError(415, "UNSUPPORTED_MEDIA_TYPE", f"Send the request as {JSON}.")
-        declared = request.headers.get("content-length", "0")
+        declared = asked.get("content-length", "0")
         if not declared.isdigit():
             raise RequestError(400, "BAD_REQUEST", "Content-Length is not a number.")
         if int(declared) > limit:
             raise _too_large("body", limit)
-        body = bytearray()
-        async for chunk in request.stream():  # a body may come without Content-Length
-            body += chunk
+        # ASGI's messages read as they come (a body may come without Content-Length):
+        # Starlette's stream() is an async generator around the same loop.
+        body = b""
+        while True:
+            message = await request.receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnect()
+            body += message.get("body", b"")
             if len(body) > limit:
                 raise _too_large("body", limit)
-        return _loads(bytes(body), "The body")
+            if not message.get("more_body", False):
+                return _loads(body, "The body")
 
     def _params(self, payload: Any) -> Params:
         if not isinstance(payload, dict):
@@ -384,6 +401,7 @@ class GraphQLEndpoint:
     def _from_cache(
         self,
         request: Request,
+        asked: dict[str, str],
         caller: Caller,
         params: Params,
         entry: Entry,
@@ -399,7 +417,7 @@ class GraphQLEndpoint:
         headers.update({"X-Cache": result.upper(), "Age": str(int(entry.age)), "Vary": http.VARY})
         if request.method == "GET":
             headers.update(http.headers(entry, caller.anonymous, self.settings))
-            if http.held(request.headers.get("if-none-match", ""), entry.etag):
+            if http.held(asked.get("if-none-match", ""), entry.etag):
                 return http.NotModified(headers)
         return JSONAnswer(entry.body, 200, CONTENT_TYPES[media_type], headers)
 
@@ -469,27 +487,36 @@ def _response_media_type(accept: str | None) -> str | None:
     return None
 
 
-def _wants_ide(request: Request) -> bool:
+def _request_headers(scope: Scope) -> dict[str, str]:
+    """The request's headers by (lower-case) name, the first of a repeated one as
+    Starlette's Headers gives it: read once, where Headers scans its list for each."""
+    asked: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        asked.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+    return asked
+
+
+def _wants_ide(request: Request, asked: dict[str, str]) -> bool:
     return (
         request.method == "GET"
         and "query" not in request.query_params
-        and "text/html" in request.headers.get("accept", "")
+        and "text/html" in asked.get("accept", "")
     )
 
 
-def _could_come_from_another_site(request: Request) -> bool:
+def _could_come_from_another_site(request: Request, asked: dict[str, str]) -> bool:
     """A request a browser sends cross-site without a preflight: a GET, or a POST with a
     form's content type, unless it carries a header only a preflight lets through."""
-    if any(value and name.decode() in PREFLIGHT_HEADERS for name, value in request.headers.raw):
+    if any(asked[name] for name in asked.keys() & PREFLIGHT_HEADERS):
         return False
     if request.method == "GET":
         return True
-    return _content_type(request) in SIMPLE_CONTENT_TYPES
+    return _content_type(asked) in SIMPLE_CONTENT_TYPES
 
 
-def _content_type(request: Request) -> str:
+def _content_type(asked: dict[str, str]) -> str:
     """The body's media type, without parameters such as `charset`."""
-    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return asked.get("content-type", "").split(";")[0].strip().lower()
 
 
 def _loads(data: str | bytes, what: str) -> Any:
@@ -518,10 +545,7 @@ class JSONAnswer:
             "headers": [
                 (b"content-type", content_type),
                 (b"content-length", b"%d" % len(body)),
-                *(
-                    (name.lower().encode("latin-1"), value.encode("latin-1"))
-                    for name, value in headers.items()
-                ),
+                *((_header_name(name), value.encode("latin-1")) for name, value in headers.items()),
             ],
         }
         self.body = {"type": "http.response.body", "body": body}
@@ -529,6 +553,11 @@ class JSONAnswer:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send(self.start)
         await send(self.body)
+
+
+@cache  # the few names Newsgate sends
+def _header_name(name: str) -> bytes:
+    return name.lower().encode("latin-1")
 
 
 CONTENT_TYPES = {

@@ -11,7 +11,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -33,8 +33,7 @@ class Policy:
         object.__setattr__(self, "burst", max(1, math.ceil(self.per_second * BURST_SECONDS)))
 
 
-@dataclass(frozen=True)
-class Budget:
+class Budget(NamedTuple):  # one per request: a tuple is the cheapest to make
     allowed: bool
     limit: int
     remaining: int
