@@ -8,6 +8,7 @@ import uvicorn
 from sqlalchemy import text
 
 from app.db import make_engine
+from app.gateway.connection import NewsgateHttpProtocol
 from app.migrations import SchemaOutOfDate, check_schema_current
 from app.ops import logs, metrics
 from app.settings import get_settings
@@ -54,6 +55,7 @@ def main() -> None:
                 port=settings.port,
                 workers=settings.workers,
                 log_level=settings.log_level,
+                http=NewsgateHttpProtocol,  # uvicorn's httptools, one write per response
                 log_config=None,  # logging is ours (app/ops/logs.py), uvicorn's too
                 access_log=False,  # app/ops/middleware.py logs each request
                 # On SIGTERM: stop accepting, let requests in flight finish (they end within

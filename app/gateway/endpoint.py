@@ -414,8 +414,8 @@ class GraphQLEndpoint:
         if params.operation_name:  # else a miss noted the document's own
             record.note_operation(params.operation_name)
         _note_cache(params.operation_name, result)
-        headers.update({"X-Cache": result.upper(), "Age": str(int(entry.age)), "Vary": http.VARY})
-        if request.method == "GET":
+        headers["X-Cache"], headers["Age"] = result.upper(), str(int(entry.age))
+        if request.method == "GET":  # HTTP caches keep GETs only
             headers.update(http.headers(entry, caller.anonymous, self.settings))
             if http.held(asked.get("if-none-match", ""), entry.etag):
                 return http.NotModified(headers)

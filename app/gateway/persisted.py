@@ -14,6 +14,7 @@ the hash or the whole query; nothing new can be registered.
 import hashlib
 import logging
 from collections import OrderedDict
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -30,6 +31,7 @@ MAX_MEMORY_DOCUMENTS = 10_000  # the least recently used go first
 REDIS_TTL_SECONDS = 7 * 24 * 3600  # unused documents are forgotten after a week
 
 
+@lru_cache(maxsize=256)  # the documents asked again and again, as limits.analyse keeps them
 def sha256(query: str) -> str:
     return hashlib.sha256(query.encode()).hexdigest()
 

@@ -14,7 +14,7 @@ def headers(entry: Entry, anonymous: bool, settings: Settings) -> dict[str, str]
     answers only), its validator, and the tags a CDN purges it by."""
     remaining = max(0, int(entry.max_age - entry.age))
     if not anonymous:
-        return {"Cache-Control": f"private, max-age={remaining}", "ETag": entry.etag}
+        return {"Cache-Control": f"private, max-age={remaining}", "ETag": entry.etag, "Vary": VARY}
     revalidate = min(entry.max_stale, settings.cache_stale_while_revalidate_seconds)
     on_error = min(entry.max_stale, settings.cache_stale_if_error_seconds)
     tags = sorted(entry.tags)
@@ -22,6 +22,7 @@ def headers(entry: Entry, anonymous: bool, settings: Settings) -> dict[str, str]
         "Cache-Control": f"public, max-age={remaining}, "
         f"stale-while-revalidate={int(revalidate)}, stale-if-error={int(on_error)}",
         "ETag": entry.etag,
+        "Vary": VARY,
         "Surrogate-Key": " ".join(tags),
         "Cache-Tag": ",".join(tags),
     }
