@@ -21,7 +21,7 @@ for every GraphQL result, as older clients expect.
 import asyncio
 import re
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import cache, cached_property, partial
 from typing import Any
 
 import orjson
@@ -86,6 +86,20 @@ class Params:
     extensions: dict[str, Any]
 
 
+class GraphQLRequest(Request):
+    """Starlette's Request, with its headers read once into a dict: Headers scans its
+    list for each lookup (and raises and catches KeyError for each absent header), and
+    a request makes up to ten."""
+
+    @cached_property
+    def fields(self) -> dict[str, str]:
+        """The headers by (lower-case) name; of a repeated one the first, as in Headers."""
+        fields: dict[str, str] = {}
+        for name, value in self.scope["headers"]:
+            fields.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+        return fields
+
+
 class GraphQLEndpoint:
     """The ASGI app behind /graphql."""
 
@@ -96,32 +110,33 @@ class GraphQLEndpoint:
         self.client_policy = Policy(settings.rate_limit_client_per_minute)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
-        asked = _request_headers(scope)
-        accepted = _response_media_type(asked.get("accept"))
+        request = GraphQLRequest(scope, receive)
+        accepted = _response_media_type(request.fields.get("accept"))
         media_type = accepted or JSON
         headers: dict[str, str] = {}  # the caller's rate limit budget, on every response
         try:
-            caller = await self._admit(request, asked, headers)
+            caller = await self._admit(request, headers)
             if accepted is None:
                 raise RequestError(
                     406, "NOT_ACCEPTABLE", f"This endpoint answers in {GRAPHQL_RESPONSE} or {JSON}."
                 )
-            response: ASGIApp = await self._respond(request, asked, caller, media_type, headers)
+            response: ASGIApp = await self._respond(request, caller, media_type, headers)
         except RequestError as error:
             body = {"errors": [{"message": str(error), "extensions": {"code": error.code}}]}
             response = _json(body, error.status, media_type, {**error.headers, **headers})
         await response(scope, receive, send)
 
-    async def _admit(
-        self, request: Request, asked: dict[str, str], headers: dict[str, str]
-    ) -> Caller:
+    async def _admit(self, request: GraphQLRequest, headers: dict[str, str]) -> Caller:
         """The caller, once it has spent a request of its budget. Every request spends one
         before anything else is checked, so that every answer, a refusal too, can show the
         caller's budget."""
         try:
             caller = await authenticate(
-                request, asked, self.settings, request.state.reads, request.state.sessionmaker
+                request,
+                request.fields,
+                self.settings,
+                request.state.reads,
+                request.state.sessionmaker,
             )
         except Unauthenticated as error:
             # Guessing keys spends the address's budget.
@@ -138,29 +153,24 @@ class GraphQLEndpoint:
         return caller
 
     async def _respond(
-        self,
-        request: Request,
-        asked: dict[str, str],
-        caller: Caller,
-        media_type: str,
-        headers: dict[str, str],
+        self, request: GraphQLRequest, caller: Caller, media_type: str, headers: dict[str, str]
     ) -> ASGIApp:
         if request.method not in ("GET", "POST"):
             raise RequestError(
                 405, "METHOD_NOT_ALLOWED", "Use GET or POST.", {"Allow": "GET, POST"}
             )
-        if _wants_ide(request, asked):
+        if _wants_ide(request):
             if self.settings.env != "development":
                 raise RequestError(404, "NOT_FOUND", "GraphiQL is off in production.")
             return graphiql.page(headers=headers)
-        if _could_come_from_another_site(request, asked):
+        if _could_come_from_another_site(request):
             raise RequestError(
                 400,
                 "CSRF_PREVENTED",
                 "This request could have been sent by another site (cross-site request "
                 "forgery). Send a JSON POST, or a GraphQL-Require-Preflight header.",
             )
-        payload = await self._read(request, asked)
+        payload = await self._read(request)
         if isinstance(payload, list):
             if not self.settings.max_batch:
                 raise RequestError(400, "BAD_REQUEST", "Batched requests are not enabled.")
@@ -180,7 +190,7 @@ class GraphQLEndpoint:
         params = self._params(payload)
         cache: ResponseCache | None = request.state.cache
         if cache is not None and not sees_unpublished(caller):
-            return await self._cached(request, asked, caller, params, media_type, headers, cache)
+            return await self._cached(request, caller, params, media_type, headers, cache)
         if request.method == "GET":
             headers["Cache-Control"] = "no-store"  # an editor's, or the cache is off
         outcome = await self._run(request, caller, params)
@@ -188,8 +198,7 @@ class GraphQLEndpoint:
 
     async def _cached(
         self,
-        request: Request,
-        asked: dict[str, str],
+        request: GraphQLRequest,
         caller: Caller,
         params: Params,
         media_type: str,
@@ -203,9 +212,7 @@ class GraphQLEndpoint:
         key = cache.key(digest, params.operation_name, params.variables)
 
         def served(entry: Entry, result: str) -> ASGIApp:
-            return self._from_cache(
-                request, asked, caller, params, entry, result, media_type, headers
-            )
+            return self._from_cache(request, caller, params, entry, result, media_type, headers)
 
         entry = await cache.get(key)
         if entry is not None and entry.fresh:  # only queries are kept
@@ -255,7 +262,7 @@ class GraphQLEndpoint:
                 f"up to {policy.burst}. Retry in {headers['Retry-After']} s.",
             )
 
-    async def _read(self, request: Request, asked: dict[str, str]) -> Any:
+    async def _read(self, request: GraphQLRequest) -> Any:
         """The request's parameters: the query string of a GET, the JSON body of a POST."""
         limit = self.settings.max_body_bytes
         if request.method == "GET":
@@ -266,9 +273,9 @@ class GraphQLEndpoint:
                 if name in fields:
                     fields[name] = _loads(fields[name], f"`{name}`")
             return fields
-        if _content_type(asked) != JSON:
+        if _content_type(request) != JSON:
             raise RequestError(415, "UNSUPPORTED_MEDIA_TYPE", f"Send the request as {JSON}.")
-        declared = asked.get("content-length", "0")
+        declared = request.fields.get("content-length", "0")
         if not declared.isdigit():
             raise RequestError(400, "BAD_REQUEST", "Content-Length is not a number.")
         if int(declared) > limit:
@@ -400,8 +407,7 @@ class GraphQLEndpoint:
 
     def _from_cache(
         self,
-        request: Request,
-        asked: dict[str, str],
+        request: GraphQLRequest,
         caller: Caller,
         params: Params,
         entry: Entry,
@@ -417,7 +423,7 @@ class GraphQLEndpoint:
         headers["X-Cache"], headers["Age"] = result.upper(), str(int(entry.age))
         if request.method == "GET":  # HTTP caches keep GETs only
             headers.update(http.headers(entry, caller.anonymous, self.settings))
-            if http.held(asked.get("if-none-match", ""), entry.etag):
+            if http.held(request.fields.get("if-none-match", ""), entry.etag):
                 return http.NotModified(headers)
         return JSONAnswer(entry.body, 200, CONTENT_TYPES[media_type], headers)
 
@@ -487,36 +493,28 @@ def _response_media_type(accept: str | None) -> str | None:
     return None
 
 
-def _request_headers(scope: Scope) -> dict[str, str]:
-    """The request's headers by (lower-case) name, the first of a repeated one as
-    Starlette's Headers gives it: read once, where Headers scans its list for each."""
-    asked: dict[str, str] = {}
-    for name, value in scope["headers"]:
-        asked.setdefault(name.decode("latin-1"), value.decode("latin-1"))
-    return asked
-
-
-def _wants_ide(request: Request, asked: dict[str, str]) -> bool:
+def _wants_ide(request: GraphQLRequest) -> bool:
     return (
         request.method == "GET"
         and "query" not in request.query_params
-        and "text/html" in asked.get("accept", "")
+        and "text/html" in request.fields.get("accept", "")
     )
 
 
-def _could_come_from_another_site(request: Request, asked: dict[str, str]) -> bool:
+def _could_come_from_another_site(request: GraphQLRequest) -> bool:
     """A request a browser sends cross-site without a preflight: a GET, or a POST with a
     form's content type, unless it carries a header only a preflight lets through."""
-    if any(asked[name] for name in asked.keys() & PREFLIGHT_HEADERS):
+    fields = request.fields
+    if any(fields[name] for name in fields.keys() & PREFLIGHT_HEADERS):
         return False
     if request.method == "GET":
         return True
-    return _content_type(asked) in SIMPLE_CONTENT_TYPES
+    return _content_type(request) in SIMPLE_CONTENT_TYPES
 
 
-def _content_type(asked: dict[str, str]) -> str:
+def _content_type(request: GraphQLRequest) -> str:
     """The body's media type, without parameters such as `charset`."""
-    return asked.get("content-type", "").split(";")[0].strip().lower()
+    return request.fields.get("content-type", "").split(";")[0].strip().lower()
 
 
 def _loads(data: str | bytes, what: str) -> Any:
