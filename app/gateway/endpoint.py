@@ -21,7 +21,7 @@ for every GraphQL result, as older clients expect.
 import asyncio
 import re
 from dataclasses import dataclass
-from functools import cache, cached_property, partial
+from functools import cache, partial
 from typing import Any
 
 import orjson
@@ -91,13 +91,12 @@ class GraphQLRequest(Request):
     list for each lookup (and raises and catches KeyError for each absent header), and
     a request makes up to ten."""
 
-    @cached_property
-    def fields(self) -> dict[str, str]:
-        """The headers by (lower-case) name; of a repeated one the first, as in Headers."""
-        fields: dict[str, str] = {}
-        for name, value in self.scope["headers"]:
-            fields.setdefault(name.decode("latin-1"), value.decode("latin-1"))
-        return fields
+    def __init__(self, scope: Scope, receive: Receive) -> None:
+        super().__init__(scope, receive)
+        # By (lower-case) name; of a repeated header the first, as Headers gives it.
+        self.fields: dict[str, str] = {}
+        for name, value in scope["headers"]:
+            self.fields.setdefault(name.decode("latin-1"), value.decode("latin-1"))
 
 
 class GraphQLEndpoint:
