@@ -6,7 +6,6 @@ HTTP 401), never treated as anonymous. What each caller may do is a set of scope
 
 import hashlib
 import secrets
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -19,6 +18,7 @@ from app.callers import ROLE_SCOPES, Caller, Scope
 from app.data.sql import Query, Reads, Row
 from app.db import SessionMaker
 from app.errors import Unauthenticated
+from app.gateway.request import GraphQLRequest
 from app.settings import Settings
 from models import ApiKey
 from models.base import utcnow
@@ -41,16 +41,11 @@ def _reader_at(address: str) -> Caller:
 
 
 async def authenticate(
-    request: Request,
-    headers: Mapping[str, str],
-    settings: Settings,
-    reads: Reads,
-    sessionmaker: SessionMaker,
+    request: GraphQLRequest, settings: Settings, reads: Reads, sessionmaker: SessionMaker
 ) -> Caller:
-    """The caller of `request`, whose `headers` these are; Unauthenticated for
-    credentials that do not hold."""
-    authorization = headers.get("authorization")
-    token = headers.get("x-api-key")
+    """The caller of `request`; Unauthenticated for credentials that do not hold."""
+    authorization = request.fields.get("authorization")
+    token = request.fields.get("x-api-key")
     if authorization is not None:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():

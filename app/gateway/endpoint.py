@@ -41,6 +41,7 @@ from app.gateway.execution import execute
 from app.gateway.limits import Document
 from app.gateway.persisted import sha256
 from app.gateway.ratelimit import Policy
+from app.gateway.request import GraphQLRequest
 from app.ops import metrics, record
 from app.settings import Settings
 from app.visibility import sees_unpublished
@@ -86,19 +87,6 @@ class Params:
     extensions: dict[str, Any]
 
 
-class GraphQLRequest(Request):
-    """Starlette's Request, with its headers read once into a dict: Headers scans its
-    list for each lookup (and raises and catches KeyError for each absent header), and
-    a request makes up to ten."""
-
-    def __init__(self, scope: Scope, receive: Receive) -> None:
-        super().__init__(scope, receive)
-        # By (lower-case) name; of a repeated header the first, as Headers gives it.
-        self.fields: dict[str, str] = {}
-        for name, value in scope["headers"]:
-            self.fields.setdefault(name.decode("latin-1"), value.decode("latin-1"))
-
-
 class GraphQLEndpoint:
     """The ASGI app behind /graphql."""
 
@@ -131,11 +119,7 @@ class GraphQLEndpoint:
         caller's budget."""
         try:
             caller = await authenticate(
-                request,
-                request.fields,
-                self.settings,
-                request.state.reads,
-                request.state.sessionmaker,
+                request, self.settings, request.state.reads, request.state.sessionmaker
             )
         except Unauthenticated as error:
             # Guessing keys spends the address's budget.
@@ -281,7 +265,7 @@ class GraphQLEndpoint:
             raise _too_large("body", limit)
         # ASGI's messages read as they come (a body may come without Content-Length):
         # Starlette's stream() is an async generator around the same loop.
-        body = b""
+        body = bytearray()
         while True:
             message = await request.receive()
             if message["type"] == "http.disconnect":
@@ -516,7 +500,7 @@ def _content_type(request: GraphQLRequest) -> str:
     return request.fields.get("content-type", "").split(";")[0].strip().lower()
 
 
-def _loads(data: str | bytes, what: str) -> Any:
+def _loads(data: str | bytes | bytearray, what: str) -> Any:
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
