@@ -421,6 +421,39 @@ async def _no_publication() -> None:
     return None
 
 
+async def test_a_miss_takes_the_entry_stored_between_its_look_and_its_claim(redis_prefix):
+    """The process computing a key may store its entry and let the claim go between a
+    waiting process's look (no entry yet) and its next claim: that one takes the entry
+    rather than computing it a second time."""
+    entry = store.Entry.of(b'{"title":"first"}', frozenset({"article:1"}), 60, 0)
+    async with Redis.from_url(TEST_REDIS_URL) as redis:
+        first = RedisStore(redis, redis_prefix)
+
+        class LookingJustBeforeTheOtherStores(RedisStore):
+            async def get(self, key: str) -> store.Entry | None:
+                found = await super().get(key)
+                if found is None:
+                    await first.put(key, entry, 60, await first.generation())
+                    await first.release(key)
+                return found
+
+        assert await first.claim("page", cache_module.WAIT_FOR_OTHERS_SECONDS)
+        second = ResponseCache(
+            LookingJustBeforeTheOtherStores(redis, redis_prefix), _no_publication, 30, 3600
+        )
+        runs: list[str] = []
+
+        async def run() -> Outcome:
+            runs.append("second")
+            return Outcome({"title": "second"}, True, 60, frozenset({"article:1"}))
+
+        filled = await second.fill("page", run)
+    assert runs == []
+    assert filled.outcome is None
+    assert filled.entry is not None
+    assert orjson.loads(filled.entry.body) == {"title": "first"}
+
+
 async def test_a_read_after_an_edit_never_takes_an_answer_begun_before_it():
     """A miss joins the computation of its key under way, unless an edit came since it
     began: that one read the old content, so the read computes afresh."""

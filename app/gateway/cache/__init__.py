@@ -181,11 +181,9 @@ class ResponseCache:
         try:
             if generation is None:
                 generation = await self.store.generation()
-            claimed = await self.store.claim(key, WAIT_FOR_OTHERS_SECONDS)
-            if not claimed:
-                entry, claimed = await self._wait_for_other(key)
-                if entry is not None:
-                    return Filled(None, entry)
+            entry, claimed = await self._claim(key)
+            if entry is not None:
+                return Filled(None, entry)
         except RedisError as error:
             logger.warning("response cache unavailable: Redis: %s", error)
             return Filled(await run(), None)
@@ -207,18 +205,27 @@ class ResponseCache:
             known = self._publication = (await self._next_publication(), generation)
         return known[0]
 
-    async def _wait_for_other(self, key: str) -> tuple[Entry | None, bool]:
-        """The entry that the process computing `key` stores, or the claim to compute it
-        here once that one gives up (its answer could not be kept: an edit came)."""
+    async def _claim(self, key: str) -> tuple[Entry | None, bool]:
+        """The claim to compute `key` here, or the entry that the process computing it
+        stores; neither when that one takes too long (this one computes it unclaimed).
+        Waiting, the claim is free again once the other gives up (its answer could not be
+        kept: an edit came)."""
         deadline = time.monotonic() + WAIT_FOR_OTHERS_SECONDS
-        while time.monotonic() < deadline:
+        while True:
+            if await self.store.claim(key, WAIT_FOR_OTHERS_SECONDS):
+                # The last look found no entry, but its maker may have stored it and let
+                # the claim go since: look once more before computing it a second time.
+                entry = await self.store.get(key)
+                if entry is None or not entry.fresh:
+                    return None, True
+                await self.store.release(key)
+                return entry, False
+            if time.monotonic() >= deadline:
+                return None, False
             await asyncio.sleep(0.005)
             entry = await self.store.get(key)
             if entry is not None and entry.fresh:
                 return entry, False
-            if await self.store.claim(key, WAIT_FOR_OTHERS_SECONDS):
-                return None, True
-        return None, False
 
     async def _store(self, key: str, outcome: Outcome, generation: int) -> Entry | None:
         if outcome.max_age <= 0:
