@@ -240,6 +240,31 @@ async def test_article_rows_leave_out_bodies_no_field_shows(gql, statements, new
     assert [s for s in statements.statements if "article.body" in s]
 
 
+async def test_related_rows_carry_what_the_list_shows_not_what_the_page_does(
+    engine, reads, views, gql, statements, session, relate
+):
+    tag = await make_tag(session, name="Weather")
+    for slug in ("storm", "flood"):
+        await make_article(session, slug=slug, title=slug.title(), tags=[tag])
+    await relate(everything=True)
+    query = """{ article(slug: "storm") {
+      body tags { name } category { name }
+      related(first: 5) { title author { name } }
+    } }"""
+    planned, core = await _both(engine, reads, views, query, {})
+    assert planned == core
+    assert orjson.loads(planned)["data"]["article"]["related"][0]["title"] == "Flood"
+    statements.clear()
+    assert (await gql(query)).errors is None
+    listed = [s for s in statements.statements if "related_article" in s]
+    page = [s for s in statements.statements if "related_article" not in s]
+    assert len(listed) == 1, statements.statements
+    assert len(page) == 1, statements.statements
+    assert all(shown in page[0] for shown in ("article.body", "tags__json", "category__name"))
+    assert "author__name" in listed[0]  # joined in: no statement of the authors' own
+    assert not [left for left in ("body", "tags__json", "category__") if left in listed[0]]
+
+
 async def test_search_highlights_only_when_snippets_are_asked_for(gql, statements, newsroom):
     highlighting = ("ts_headline", "snippet(article_fts")
     for asks, selection in ((False, "node { slug }"), (True, "snippet node { slug }")):

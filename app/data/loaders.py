@@ -109,8 +109,9 @@ class Loaders:
     def __init__(self, reads: Reads, now: datetime, tags: set[str] | None = None) -> None:
         self._reads = reads
         self._now = now
-        # What article rows carry: a planned document says (app/gateway/execution.py).
-        self.article_columns = WHOLE_ARTICLES
+        # What article rows carry, and those of related lists: a planned document says
+        # (app/gateway/execution.py).
+        self.article_columns = self.related_article_columns = WHOLE_ARTICLES
         # The cache tags of what the request read, when its answer may be cached.
         self.tags = tags
 
@@ -135,13 +136,14 @@ class Loaders:
         fn: Callable[..., Awaitable[list[Any]]],
         *args: Any,
         tag: Callable[[Any], str] | None = None,
+        columns: ArticleColumns | None = None,
         **extra: Any,
     ) -> DataLoader[Any, Any]:
         """A loader of articles (a row or a list of them per key) that primes the loaders
-        of the relations its rows brought along."""
-        batch = observe_batches(
-            partial(fn, *args, reads=self._reads, articles=self.article_columns, **extra)
-        )
+        of the relations its rows brought along; its rows carry `columns`, by default
+        the request's article_columns."""
+        columns = self.article_columns if columns is None else columns
+        batch = observe_batches(partial(fn, *args, reads=self._reads, articles=columns, **extra))
         # Weakly: these loaders hold the loader, and a cycle would leave the request's rows
         # to the cycle collector, which then took a third of a request's CPU.
         loaders = weakref.ref(self)
@@ -150,18 +152,20 @@ class Loaders:
             found = await batch(keys)
             owner = loaders()
             assert owner is not None  # alive while its request loads
-            owner.prime_relations(
-                row for item in found for row in (item if isinstance(item, list) else [item]) if row
-            )
+            lists = (item if isinstance(item, list) else [item] for item in found)
+            owner.prime_relations((row for rows in lists for row in rows if row), columns)
             return found
 
         return self._loader(load, tag)
 
-    def prime_relations(self, articles: Iterable[Row]) -> None:
+    def prime_relations(
+        self, articles: Iterable[Row], columns: ArticleColumns | None = None
+    ) -> None:
         """Prime the author, category and tags loaders with the rows that came with
-        `articles` (ArticleColumns): their loads then need no statement of their own. Every
-        article read passes here: its cache tag is noted."""
-        columns = self.article_columns
+        `articles`, which carry `columns` (by default the request's article_columns): their
+        loads then need no statement of their own. Every article read passes here: its
+        cache tag is noted."""
+        columns = self.article_columns if columns is None else columns
         if columns.relations or columns.tags or self.tags is not None:
             rows = list(articles)
             if self.tags is not None:
@@ -228,4 +232,6 @@ class Loaders:
 
     @cached_property
     def related(self) -> DataLoader[RelatedKey, list[Row]]:
-        return self._articles(load_related, now=self._now, tag=_related_tag)
+        return self._articles(
+            load_related, now=self._now, tag=_related_tag, columns=self.related_article_columns
+        )

@@ -20,7 +20,7 @@ graphql-core.
 """
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,6 +128,7 @@ class Plan:
     root: Selection
     fields: int  # how many Fields it has
     articles: ArticleColumns  # what the document asks of articles: the body, relations, tags
+    related_articles: ArticleColumns  # what it asks of the articles of related lists
     selected: frozenset[tuple[str, str]]  # every (type, field) it asks for
 
 
@@ -152,20 +153,47 @@ def compile_operation(executor: Executor[Any]) -> Plan:
         raise Unsupported("several mutations in one operation")
     planner = _Planner(executor)
     root = planner.selection(root_type, collected.grouped_field_set)
-    selected = frozenset(planner.selected)
-    articles = ArticleColumns(
+    planned = list(_fields(root))
+    selected = frozenset((each.parent.name, each.name) for each in planned)
+    # A related list shows a few fields of each article, where the page around it may
+    # show the body and tags of its own: its rows carry what its selection asks for.
+    related = {
+        (below.parent.name, below.name)
+        for each in planned
+        if each.parent.name == "Article" and each.name == "related"
+        for below in _fields(each.completion)
+    }
+    return Plan(
+        root, planner.count, _article_columns(selected), _article_columns(related), selected
+    )
+
+
+def _fields(completion: "Completion") -> Iterator["Field"]:
+    """Every planned field in `completion`, at any depth."""
+    if type(completion) is NonNull or type(completion) is ListOf:
+        yield from _fields(completion.inner)
+    elif type(completion) is Selection:
+        for planned in completion.fields:
+            yield planned
+            yield from _fields(planned.completion)
+    elif type(completion) is Abstract:
+        for selection in completion.by_type.values():
+            yield from _fields(selection)
+
+
+def _article_columns(selected: Set[tuple[str, str]]) -> ArticleColumns:
+    """What article rows carry for a selection of (type, field) names."""
+    return ArticleColumns(
         ("Article", "body") in selected,
         frozenset(name for name in RELATIONS if ("Article", name) in selected),
         ("Article", "tags") in selected,
     )
-    return Plan(root, planner.count, articles, selected)
 
 
 class _Planner:
     def __init__(self, executor: Executor[Any]) -> None:
         self.executor = executor
         self.count = 0
-        self.selected: set[tuple[str, str]] = set()
 
     def selection(
         self, type_: GraphQLObjectType, grouped: dict[str, list[FieldDetails]]
@@ -182,7 +210,6 @@ class _Planner:
         if definition is None:  # pragma: no cover (validation refuses unknown fields)
             raise Unsupported(name)
         nodes = [detail.node for detail in details]
-        self.selected.add((type_.name, name))
         nullable = not is_non_null_type(definition.type)
         planned = Field(self.count, key, name, type_, definition, nodes, details, nullable)
         self.count += 1

@@ -60,6 +60,7 @@ async def _run(
     if planned and (plan := plan_for(document, executor)) is not None:
         context.selected = plan.selected
         context.loaders.article_columns = plan.articles
+        context.loaders.related_article_columns = plan.related_articles
         return await Run(executor, plan).execute()
     outcome: Any = executor.execute_operation()
     if not isinstance(outcome, ExecutionResult):
