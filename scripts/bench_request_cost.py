@@ -4,14 +4,20 @@ what the gateway, logging and metrics add to each request.
     .venv/bin/python scripts/bench_request_cost.py                 # { __typename }, 20,000 times
     .venv/bin/python scripts/bench_request_cost.py --runs 5 --requests 50000
 
-It migrates a throwaway SQLite database, starts the app's lifespan, then calls the ASGI
-app directly, many times in a row, and prints microseconds per request (the best of
---runs). Run it on two checkouts to compare them; settings come from the environment
-(NEWSGATE_LOG_LEVEL, NEWSGATE_LOG_FORMAT, NEWSGATE_ENV ...). Log lines go to /dev/null.
+It migrates a throwaway SQLite database (or reads --database-url, whose server's CPU is
+not counted), starts the app's lifespan, then calls the ASGI app directly, many times in
+a row, and prints microseconds per request (the best of --runs). Run it on two checkouts
+to compare them; settings come from the environment (NEWSGATE_LOG_LEVEL,
+NEWSGATE_LOG_FORMAT, NEWSGATE_ENV ...). Log lines go to /dev/null.
+
+    .venv/bin/python scripts/bench_request_cost.py --database-url \
+        postgresql+asyncpg://postgres@127.0.0.1:55432/newsgate_bench_20000_42 \
+        --query "$(.venv/bin/python -c 'from scripts.bench import FRONT_PAGE; print(FRONT_PAGE)')"
 """
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import subprocess
@@ -82,17 +88,24 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--query", default="{ __typename }")
+    parser.add_argument(
+        "--database-url",
+        help="an existing database to read (say, the benchmark's), instead of SQLite",
+    )
     args = parser.parse_args()
+    os.environ.setdefault("NEWSGATE_RATE_LIMIT_ANONYMOUS_PER_MINUTE", str(10**9))
     with tempfile.TemporaryDirectory() as folder:
-        os.environ["DATABASE_URL"] = f"sqlite+aiosqlite:///{folder}/bench.db"
-        os.environ.setdefault("NEWSGATE_RATE_LIMIT_ANONYMOUS_PER_MINUTE", str(10**9))
-        subprocess.run(
-            [sys.executable, "-m", "alembic", "upgrade", "head"],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
-        body = b'{"query": "%s"}' % args.query.encode()
+        if args.database_url:
+            os.environ["DATABASE_URL"] = args.database_url
+        else:
+            os.environ["DATABASE_URL"] = f"sqlite+aiosqlite:///{folder}/bench.db"
+            subprocess.run(
+                [sys.executable, "-m", "alembic", "upgrade", "head"],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+            )
+        body = json.dumps({"query": args.query}).encode()
         with open(os.devnull, "w") as sink:
             results = asyncio.run(measure(args.requests, args.runs, body, sink))
     print(

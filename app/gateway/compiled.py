@@ -22,6 +22,7 @@ graphql-core.
 import asyncio
 from collections.abc import Callable, Iterator, Set
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from graphql import (
@@ -537,8 +538,9 @@ class Run:
             scalar_registry=schema.schema_converter.scalar_registry,
         )
         function: Callable[..., Any] = resolver.wrapped_func  # type: ignore[assignment]
-        if resolver.self_parameter:
-            call = lambda source: function(source, **kwargs)  # noqa: E731
+        call: Callable[[Any], Any]
+        if resolver.self_parameter:  # most: a partial is called without a Python frame
+            call = partial(function, **kwargs)
         elif parent := resolver.root_parameter or resolver.parent_parameter:
             call = lambda source: function(**{**kwargs, parent.name: source})  # noqa: E731
         else:
