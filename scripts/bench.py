@@ -6,9 +6,10 @@ the floor (scripts/floor.py: asyncpg and orjson, one SQL statement per operation
 that both give byte-identical JSON for every read it will send, reads each once so
 that the database's cache holds the working set for both, then drives each
 operation with wrk over kept-alive connections, after a warm-up, Newsgate and the floor
-in turn: FrontPage, ArticlePage (pages read Zipf-wise), Popular, Search, Trivial, and the
-Mix (70% article pages each followed by the view it counts, 20% front pages, 10% most
-viewed). For each it reports requests per second, p50/p95/p99 latency, the server
+in turn: FrontPage, ArticlePage (pages read Zipf-wise), Popular, Search, Trivial, and,
+after all of them, the Mix (70% article pages each followed by the view it counts, 20%
+front pages, 10% most viewed), whose writes set work going that would slow what came
+next. For each it reports requests per second, p50/p95/p99 latency, the server
 processes' own CPU time per request, the SQL statements per request as PostgreSQL counts
 them (pg_stat_statements), PostgreSQL's CPU per request, Newsgate's resident memory
 after the run, and Newsgate's figures as ratios of the floor's. Absolute figures drift
@@ -553,8 +554,9 @@ def run(args: argparse.Namespace, server_dsn: str, db_pid: int | None) -> list[R
         # Uncached, the floor warms the database for both; cached, Newsgate fills its cache.
         warm_cache([floor] if args.cache == "off" else [floor, newsgate], chosen)
         wait_for_counted_views(database)
-        # The Mix's views set PostgreSQL's autovacuum going for a while after it, which
-        # would take its CPU from whatever ran next: the Mix runs after every read.
+        # The Mix's views set work going for a while after it (their popularity refresh,
+        # autovacuum) that would take PostgreSQL's CPU from whatever ran next: the Mix
+        # runs after every read.
         order = [(count, o) for count in connections for o in chosen if o.name != "Mix"]
         order += [(count, o) for count in connections for o in chosen if o.name == "Mix"]
         with tqdm(total=total, unit="s", desc="measuring") as progress:
