@@ -169,7 +169,7 @@ def compile_operation(executor: Executor[Any]) -> Plan:
     )
 
 
-def _fields(completion: "Completion") -> Iterator["Field"]:
+def _fields(completion: Completion) -> Iterator[Field]:
     """Every planned field in `completion`, at any depth."""
     if type(completion) is NonNull or type(completion) is ListOf:
         yield from _fields(completion.inner)
