@@ -13,16 +13,16 @@ def headers(entry: Entry, anonymous: bool, settings: Settings) -> dict[str, str]
     """How long HTTP caches may keep `entry` and for whom (shared caches: anonymous
     answers only), its validator, and the tags a CDN purges it by."""
     remaining = max(0, int(entry.max_age - entry.age))
+    kept_as = {"ETag": entry.etag, "Vary": VARY}  # by any cache that keeps it
     if not anonymous:
-        return {"Cache-Control": f"private, max-age={remaining}", "ETag": entry.etag, "Vary": VARY}
+        return {"Cache-Control": f"private, max-age={remaining}", **kept_as}
     revalidate = min(entry.max_stale, settings.cache_stale_while_revalidate_seconds)
     on_error = min(entry.max_stale, settings.cache_stale_if_error_seconds)
     tags = sorted(entry.tags)
     return {
         "Cache-Control": f"public, max-age={remaining}, "
         f"stale-while-revalidate={int(revalidate)}, stale-if-error={int(on_error)}",
-        "ETag": entry.etag,
-        "Vary": VARY,
+        **kept_as,
         "Surrogate-Key": " ".join(tags),
         "Cache-Tag": ",".join(tags),
     }
